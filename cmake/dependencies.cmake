@@ -1,0 +1,10 @@
+# Debian 12 packages only (see ../shared/LIBRARIES.md for why CAF and NATS are found by hand).
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
+find_package(SQLite3 REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(Boost 1.74 REQUIRED COMPONENTS unit_test_framework)
+find_package(cereal REQUIRED)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)

@@ -1,0 +1,376 @@
+#include "events/event_log.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+namespace rxp::events {
+namespace {
+
+constexpr size_t kReadCacheLimit = 200000;  // unwrapped DEKs kept for reads (32 B each)
+
+struct WriteDek {
+  std::string dek_id;
+  uint32_t version = 0;
+  Key32 key;
+};
+
+Bytes seal(const Key32& dek, const Nonce& nonce, BytesView ad, BytesView plaintext) {
+  Bytes ct(plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+  unsigned long long clen = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(ct.data(), &clen, plaintext.data(), plaintext.size(),
+                                             ad.data(), ad.size(), nullptr, nonce.data(),
+                                             dek.data());
+  ct.resize(clen);
+  return ct;
+}
+
+Status where(const Status& st, const RawEvent& raw) {
+  return Status(st.code(), st.message() + " (position " + std::to_string(raw.position) +
+                               ", stream " + raw.stream_id + " version " +
+                               std::to_string(raw.version) + ")");
+}
+
+}  // namespace
+
+PendingEvent make_pending(const DomainEvent& event, Principal principal,
+                          std::string correlation_id, std::string causation_id) {
+  PendingEvent p;
+  p.payload = encode(event);
+  p.principal = std::move(principal);
+  p.correlation_id = std::move(correlation_id);
+  p.causation_id = std::move(causation_id);
+  return p;
+}
+
+struct EventLog::Impl {
+  EventStore& store;
+  KeyRing& keys;
+  const Clock& clock;
+  std::shared_mutex keys_mu;  // exclusive only while the KEK set changes
+  std::mutex cache_mu;
+  std::unordered_map<std::string, WriteDek> write_deks;  // stream -> current DEK
+  std::unordered_map<std::string, Key32> read_deks;      // dek id -> key
+
+  Impl(EventStore& s, KeyRing& k, const Clock& c) : store(s), keys(k), clock(c) {}
+
+  // The stream's current DEK for writing, creating one inside `txn` when it has none. A DEK
+  // created here exists only if the transaction commits, so it goes to `fresh` and into the
+  // cache only after commit.
+  Result<WriteDek> dek_for_write(WriteTxn& txn, const std::string& stream,
+                                 std::unordered_map<std::string, WriteDek>& fresh) {
+    if (auto it = fresh.find(stream); it != fresh.end()) return it->second;
+    {
+      std::lock_guard lock(cache_mu);
+      if (auto it = write_deks.find(stream); it != write_deks.end()) return it->second;
+    }
+    auto current = txn.current_dek(stream);
+    if (!current) return current.status();
+    std::shared_lock klock(keys_mu);
+    if (current.value()) {
+      auto key = keys.unwrap(**current);
+      if (!key) return key.status();
+      WriteDek d{(*current)->dek_id, (*current)->version, key.value()};
+      std::lock_guard lock(cache_mu);
+      write_deks[stream] = d;
+      return d;
+    }
+    WriteDek d;
+    d.version = 1;
+    auto wrapped = keys.new_dek(stream, 1, clock.now_us(), d.key);
+    if (!wrapped) return wrapped.status();
+    RXP_RETURN_IF_ERROR(txn.insert_dek(*wrapped));
+    d.dek_id = wrapped->dek_id;
+    fresh[stream] = d;
+    return d;
+  }
+
+  Result<Key32> dek_for_read(const EventHeader& h) {
+    {
+      std::lock_guard lock(cache_mu);
+      if (auto it = read_deks.find(h.key_id); it != read_deks.end()) return it->second;
+    }
+    auto w = store.find_dek(h.key_id);
+    if (!w) return w.status();
+    if (!w.value()) {
+      auto shredded = store.is_shredded(h.stream_id);
+      if (!shredded) return shredded.status();
+      if (*shredded) return Status(ErrorCode::kShredded, "stream keys were destroyed");
+      return Status(ErrorCode::kKeyError, "DEK " + h.key_id + " is missing");
+    }
+    if ((*w)->stream_id != h.stream_id)
+      return Status(ErrorCode::kIntegrity, "DEK " + h.key_id + " belongs to another stream");
+    std::shared_lock klock(keys_mu);
+    auto key = keys.unwrap(**w);
+    if (!key) return key.status();
+    std::lock_guard lock(cache_mu);
+    if (read_deks.size() >= kReadCacheLimit) read_deks.clear();
+    read_deks[h.key_id] = key.value();
+    return key;
+  }
+
+  // Appends one request inside txn. A conflict or bad request is the request's own result
+  // (nothing of it written); any other failure is returned as `fatal` and aborts the batch.
+  Result<AppendResult> append_one(WriteTxn& txn, const AppendRequest& r, uint64_t& position,
+                                  std::unordered_map<std::string, WriteDek>& fresh,
+                                  Status& fatal) {
+    auto head = txn.stream_head(r.stream_id);
+    if (!head) return fatal = head.status();
+    if (head->shredded)
+      return Status(ErrorCode::kShredded, "stream " + r.stream_id + " was shredded");
+    if (r.expected_version != kAnyVersion && head->version != r.expected_version)
+      return Status(ErrorCode::kConflict, "stream " + r.stream_id + " expected version " +
+                                              std::to_string(r.expected_version) +
+                                              ", stream is at " + std::to_string(head->version));
+    auto dek = dek_for_write(txn, r.stream_id, fresh);
+    if (!dek) return fatal = dek.status();
+    AppendResult res;
+    res.first_position = position + 1;
+    Hash prev = head->hash;
+    uint64_t version = head->version;
+    int64_t now = clock.now_us();
+    for (const auto& ev : r.events) {
+      EventHeader h;
+      h.position = ++position;
+      h.stream_id = r.stream_id;
+      h.version = ++version;
+      h.type = ev.payload.type;
+      h.schema_version = ev.payload.schema_version;
+      h.occurred_at_us = ev.occurred_at_us != 0 ? ev.occurred_at_us : now;
+      h.causation_id = ev.causation_id;
+      h.correlation_id = ev.correlation_id;
+      h.principal = ev.principal;
+      h.key_id = dek->dek_id;
+      secure_random(h.nonce.data(), h.nonce.size());
+      h.prev_hash = prev;
+      RawEvent raw;
+      raw.position = h.position;
+      raw.stream_id = r.stream_id;
+      raw.version = h.version;
+      raw.header_bytes = encode_header(h);
+      raw.ciphertext = seal(dek->key, h.nonce, raw.header_bytes, ev.payload.bytes);
+      prev = chain_hash(raw.header_bytes, raw.ciphertext);
+      raw.hash.assign(prev.begin(), prev.end());
+      if (Status st = txn.insert_event(raw); !st) return fatal = st;
+    }
+    res.last_position = position;
+    res.last_version = version;
+    return res;
+  }
+};
+
+EventLog::EventLog(EventStore& store, KeyRing& keys, const Clock& clock)
+    : impl_(std::make_unique<Impl>(store, keys, clock)), store_(store) {}
+EventLog::~EventLog() = default;
+
+static Status validate_request(const AppendRequest& r) {
+  if (!is_valid_stream_id(r.stream_id))
+    return Status(ErrorCode::kInvalidArgument, "stream_id is not of the form <kind>/<opaque id>");
+  if (r.events.empty()) return Status(ErrorCode::kInvalidArgument, "append of no events");
+  for (const auto& ev : r.events) {
+    EventHeader probe;
+    probe.stream_id = r.stream_id;
+    probe.version = 1;
+    probe.type = ev.payload.type;
+    probe.schema_version = ev.payload.schema_version;
+    probe.causation_id = ev.causation_id;
+    probe.correlation_id = ev.correlation_id;
+    probe.principal = ev.principal;
+    RXP_RETURN_IF_ERROR(validate_header(probe));
+  }
+  return Status::ok();
+}
+
+std::vector<Result<AppendResult>> EventLog::append_batch(
+    const std::vector<AppendRequest>& requests) {
+  std::vector<Result<AppendResult>> results;
+  results.reserve(requests.size());
+  std::vector<bool> valid(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    Status st = validate_request(requests[i]);
+    valid[i] = st.is_ok();
+    results.emplace_back(st.is_ok() ? Status(ErrorCode::kInternal, "not run") : st);
+  }
+  auto fail_all = [&](const Status& st) {
+    for (size_t i = 0; i < requests.size(); ++i)
+      if (valid[i]) results[i] = st;
+    return results;
+  };
+  auto txn = store_.begin_write();
+  if (!txn) return fail_all(txn.status());
+  auto last = (*txn)->last_position();
+  if (!last) return fail_all(last.status());
+  uint64_t position = *last;
+  std::unordered_map<std::string, WriteDek> fresh;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (!valid[i]) continue;
+    Status fatal;
+    results[i] = impl_->append_one(**txn, requests[i], position, fresh, fatal);
+    if (!fatal) return fail_all(fatal);  // txn destructor rolls back; fresh DEKs forgotten
+  }
+  if (Status st = (*txn)->commit(); !st) return fail_all(st);
+  std::lock_guard lock(impl_->cache_mu);
+  for (auto& [stream, dek] : fresh) impl_->write_deks[stream] = dek;
+  return results;
+}
+
+Result<AppendResult> EventLog::append(const AppendRequest& request) {
+  return std::move(append_batch({request})[0]);
+}
+
+Status EventLog::check_envelope(const RawEvent& raw, EventHeader& header) {
+  auto h = decode_header(raw.header_bytes);
+  if (!h) return where(h.status(), raw);
+  header = std::move(h.value());
+  if (header.position != raw.position || header.stream_id != raw.stream_id ||
+      header.version != raw.version)
+    return where(Status(ErrorCode::kIntegrity, "stored columns disagree with the header"), raw);
+  Hash computed = chain_hash(raw.header_bytes, raw.ciphertext);
+  if (!secure_equal(computed, raw.hash))
+    return where(Status(ErrorCode::kIntegrity, "event hash does not match"), raw);
+  return Status::ok();
+}
+
+Result<Bytes> EventLog::decrypt(const RawEvent& raw, EventHeader& header) {
+  RXP_RETURN_IF_ERROR(check_envelope(raw, header));
+  return decrypt_checked(raw, header);
+}
+
+Result<Bytes> EventLog::decrypt_checked(const RawEvent& raw, const EventHeader& header) {
+  auto dek = impl_->dek_for_read(header);
+  if (!dek) return dek.status().code() == ErrorCode::kShredded ? dek.status() : where(dek.status(), raw);
+  if (raw.ciphertext.size() < crypto_aead_xchacha20poly1305_ietf_ABYTES)
+    return where(Status(ErrorCode::kIntegrity, "ciphertext too short"), raw);
+  Bytes plain(raw.ciphertext.size() - crypto_aead_xchacha20poly1305_ietf_ABYTES);
+  unsigned long long mlen = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          plain.data(), &mlen, nullptr, raw.ciphertext.data(), raw.ciphertext.size(),
+          raw.header_bytes.data(), raw.header_bytes.size(), header.nonce.data(),
+          dek->data()) != 0)
+    return where(Status(ErrorCode::kIntegrity, "payload does not authenticate"), raw);
+  return plain;
+}
+
+Result<std::optional<DomainEvent>> EventLog::open_payload(const RawEvent& raw,
+                                                          const EventHeader& header) {
+  auto plain = decrypt_checked(raw, header);
+  if (!plain) {
+    if (plain.status().code() == ErrorCode::kShredded) return std::optional<DomainEvent>();
+    return plain.status();
+  }
+  auto ev = decode(header.type, header.schema_version, *plain);
+  secure_wipe(plain->data(), plain->size());
+  if (!ev) return where(ev.status(), raw);
+  return std::optional<DomainEvent>(std::move(ev.value()));
+}
+
+Result<RecordedEvent> EventLog::open(const RawEvent& raw) {
+  RecordedEvent out;
+  RXP_RETURN_IF_ERROR(check_envelope(raw, out.header));
+  std::copy_n(raw.hash.begin(), out.hash.size(), out.hash.begin());
+  auto payload = open_payload(raw, out.header);
+  if (!payload) return payload.status();
+  out.payload = std::move(payload.value());
+  return out;
+}
+
+Result<std::vector<RecordedEvent>> EventLog::read_stream(const std::string& stream_id,
+                                                         uint64_t from_version, size_t max) {
+  auto raws = store_.read_stream(stream_id, from_version, max);
+  if (!raws) return raws.status();
+  std::vector<RecordedEvent> out;
+  out.reserve(raws->size());
+  for (const auto& raw : *raws) {
+    auto ev = open(raw);
+    if (!ev) return ev.status();
+    bool linked = out.empty() ? (from_version > 1 || ev->header.prev_hash == kZeroHash)
+                              : ev->header.prev_hash == out.back().hash;
+    if (!linked || ev->header.version != from_version + out.size())
+      return where(Status(ErrorCode::kIntegrity, "stream chain is broken"), raw);
+    out.push_back(std::move(ev.value()));
+  }
+  return out;
+}
+
+Result<std::vector<RecordedEvent>> EventLog::read_all(uint64_t from_position, size_t max) {
+  auto raws = store_.read_all(from_position, max);
+  if (!raws) return raws.status();
+  std::vector<RecordedEvent> out;
+  out.reserve(raws->size());
+  for (const auto& raw : *raws) {
+    auto ev = open(raw);
+    if (!ev) return ev.status();
+    out.push_back(std::move(ev.value()));
+  }
+  return out;
+}
+
+Result<uint32_t> EventLog::rotate_dek(const std::string& stream_id) {
+  if (!is_valid_stream_id(stream_id))
+    return Status(ErrorCode::kInvalidArgument, "stream_id is not of the form <kind>/<opaque id>");
+  auto txn = store_.begin_write();
+  if (!txn) return txn.status();
+  auto head = (*txn)->stream_head(stream_id);
+  if (!head) return head.status();
+  if (head->shredded) return Status(ErrorCode::kShredded, "stream " + stream_id + " was shredded");
+  auto current = (*txn)->current_dek(stream_id);
+  if (!current) return current.status();
+  if (!current.value()) return Status(ErrorCode::kNotFound, "stream " + stream_id + " has no key");
+  WriteDek d;
+  d.version = (*current)->version + 1;
+  std::shared_lock klock(impl_->keys_mu);
+  auto wrapped = impl_->keys.new_dek(stream_id, d.version, impl_->clock.now_us(), d.key);
+  if (!wrapped) return wrapped.status();
+  RXP_RETURN_IF_ERROR((*txn)->insert_dek(*wrapped));
+  RXP_RETURN_IF_ERROR((*txn)->commit());
+  d.dek_id = wrapped->dek_id;
+  std::lock_guard lock(impl_->cache_mu);
+  impl_->write_deks[stream_id] = d;
+  return d.version;
+}
+
+Status EventLog::shred(const std::string& stream_id) {
+  if (!is_valid_stream_id(stream_id))
+    return Status(ErrorCode::kInvalidArgument, "stream_id is not of the form <kind>/<opaque id>");
+  auto txn = store_.begin_write();
+  if (!txn) return txn.status();
+  auto head = (*txn)->stream_head(stream_id);
+  if (!head) return head.status();
+  if (head->version == 0) return Status(ErrorCode::kNotFound, "no stream " + stream_id);
+  RXP_RETURN_IF_ERROR((*txn)->shred_stream(stream_id, impl_->clock.now_us()));
+  RXP_RETURN_IF_ERROR((*txn)->commit());
+  txn.value().reset();  // releases the writer before purge_deleted takes it again
+  {
+    std::lock_guard lock(impl_->cache_mu);
+    impl_->write_deks.erase(stream_id);
+    impl_->read_deks.clear();
+  }
+  return store_.purge_deleted();
+}
+
+Result<std::string> EventLog::rotate_kek() {
+  // Order for crash safety: (1) the key file gains the new KEK, (2) every DEK is rewrapped in
+  // one transaction, (3) the old KEKs leave the key file. A crash between steps leaves both
+  // KEKs in the file, and every DEK names the KEK that wraps it.
+  std::unique_lock klock(impl_->keys_mu);
+  std::vector<std::string> old = impl_->keys.kek_ids();
+  auto added = impl_->keys.add_kek();
+  if (!added) return added.status();
+  auto txn = store_.begin_write();
+  if (!txn) return txn.status();
+  auto deks = (*txn)->all_deks();
+  if (!deks) return deks.status();
+  for (const auto& w : *deks) {
+    auto re = impl_->keys.rewrap(w);
+    if (!re) return re.status();
+    RXP_RETURN_IF_ERROR((*txn)->update_wrapped_dek(*re));
+  }
+  RXP_RETURN_IF_ERROR((*txn)->commit());
+  for (const auto& id : old) RXP_RETURN_IF_ERROR(impl_->keys.remove_kek(id));
+  return added.value();
+}
+
+}  // namespace rxp::events

@@ -1,0 +1,148 @@
+// The domain events of rxportal and their payload schemas.
+//
+// Each type names itself (kType) and its current schema version (kSchema). A payload is what
+// gets encrypted; only the envelope header is clear. To change a payload: keep the old struct
+// as <Name>V<n>, bump kSchema, and add an upcaster in codec.cpp. Stored events are never
+// rewritten; old versions are upcast on read.
+//
+// Deliberately plain aggregates: default-constructible and copyable (CAF message types need
+// that too), compared with ==.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace rxp::events {
+
+// ---- record/<patient> ----
+struct RecordCreated {
+  static constexpr const char* kType = "RecordCreated";
+  static constexpr uint32_t kSchema = 1;
+  std::string patient_id;
+  std::string birth_date;  // YYYY-MM-DD (PHI: only ever inside the encrypted payload)
+  std::string state;       // residence, two-letter code (breach notification rules)
+  bool vip = false;        // flagged record: extra anomaly scrutiny
+  bool operator==(const RecordCreated&) const = default;
+};
+
+struct MedicationAdded {
+  static constexpr const char* kType = "MedicationAdded";
+  static constexpr uint32_t kSchema = 1;
+  std::string medication_id;
+  std::string name;
+  std::string dose;
+  std::string route;
+  std::string frequency;
+  std::string start;  // YYYY-MM-DD
+  std::string end;    // empty while ongoing
+  bool confidential = false;
+  bool operator==(const MedicationAdded&) const = default;
+};
+
+struct MedicationChanged {
+  static constexpr const char* kType = "MedicationChanged";
+  static constexpr uint32_t kSchema = 1;
+  std::string medication_id;
+  std::string dose;
+  std::string frequency;
+  bool confidential = false;
+  bool operator==(const MedicationChanged&) const = default;
+};
+
+struct MedicationDiscontinued {
+  static constexpr const char* kType = "MedicationDiscontinued";
+  static constexpr uint32_t kSchema = 1;
+  std::string medication_id;
+  std::string end;
+  std::string reason;
+  bool operator==(const MedicationDiscontinued&) const = default;
+};
+
+struct PgxResultRecorded {
+  static constexpr const char* kType = "PgxResultRecorded";
+  static constexpr uint32_t kSchema = 1;
+  std::string result_id;
+  std::string gene;
+  std::string diplotype;
+  std::string phenotype;
+  std::string recommendation;
+  bool operator==(const PgxResultRecorded&) const = default;
+};
+
+struct AdverseEventReported {
+  static constexpr const char* kType = "AdverseEventReported";
+  static constexpr uint32_t kSchema = 1;
+  std::string report_id;
+  std::string medication_id;
+  std::string reaction;
+  std::string severity;  // mild | moderate | severe | life_threatening
+  std::string onset;     // YYYY-MM-DD
+  bool operator==(const AdverseEventReported&) const = default;
+};
+
+// Schema 1 had only the section; schema 2 adds the purpose of use (treatment, payment,
+// operations, patient_request, emergency). V1 payloads are upcast with purpose "unspecified".
+struct RecordViewedV1 {
+  std::string section;
+  bool operator==(const RecordViewedV1&) const = default;
+};
+struct RecordViewed {
+  static constexpr const char* kType = "RecordViewed";
+  static constexpr uint32_t kSchema = 2;
+  std::string section;
+  std::string purpose;
+  bool operator==(const RecordViewed&) const = default;
+};
+
+struct RecordExported {
+  static constexpr const char* kType = "RecordExported";
+  static constexpr uint32_t kSchema = 1;
+  std::vector<std::string> sections;
+  std::string format;
+  bool operator==(const RecordExported&) const = default;
+};
+
+struct AccessDenied {
+  static constexpr const char* kType = "AccessDenied";
+  static constexpr uint32_t kSchema = 1;
+  std::string action;   // privilege asked for, e.g. record.pgx.read
+  std::string section;
+  std::string reason;   // policy reason code, e.g. no_care_relationship
+  bool operator==(const AccessDenied&) const = default;
+};
+
+struct BreakGlassInvoked {
+  static constexpr const char* kType = "BreakGlassInvoked";
+  static constexpr uint32_t kSchema = 1;
+  std::string reason_code;
+  std::string justification;
+  int64_t access_until_us = 0;
+  bool operator==(const BreakGlassInvoked&) const = default;
+};
+
+// ---- user/<uuid> ----
+struct UserRegistered {
+  static constexpr const char* kType = "UserRegistered";
+  static constexpr uint32_t kSchema = 1;
+  std::string username;
+  std::vector<std::string> roles;
+  std::string patient_id;  // set for patients
+  bool operator==(const UserRegistered&) const = default;
+};
+
+struct LoginFailed {
+  static constexpr const char* kType = "LoginFailed";
+  static constexpr uint32_t kSchema = 1;
+  std::string reason;     // bad_password | unknown_user | throttled | bad_factor
+  std::string source_ip;
+  bool operator==(const LoginFailed&) const = default;
+};
+
+using DomainEvent =
+    std::variant<RecordCreated, MedicationAdded, MedicationChanged, MedicationDiscontinued,
+                 PgxResultRecorded, AdverseEventReported, RecordViewed, RecordExported,
+                 AccessDenied, BreakGlassInvoked, UserRegistered, LoginFailed>;
+
+}  // namespace rxp::events

@@ -1,0 +1,38 @@
+// Benchmarks: each measures the real path and, in the same run, a baseline over the same
+// bytes, and prints a human summary or one JSON object (--json).
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "events/event_log.hpp"
+
+namespace rxp::cli {
+
+struct BenchAppendOptions {
+  std::string data;
+  size_t events = 100000;
+  size_t batch = 256;     // events per durable transaction, for both the real path and baseline
+  size_t streams = 1000;
+  bool json = false;
+};
+
+struct BenchReplayOptions {
+  std::string data;
+  size_t events = 100000;  // populated first if the data directory is new
+  bool json = false;
+};
+
+int run_bench_append(const BenchAppendOptions& o);
+int run_bench_replay(const BenchReplayOptions& o);
+
+// Synthetic traffic for benchmarks: ~256-byte payloads over `streams` record streams.
+events::AppendRequest bench_request(size_t i, size_t streams);
+// Creates the data directory, key file and store when missing (for bench runs).
+Status ensure_initialised(const std::string& data);
+
+inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace rxp::cli

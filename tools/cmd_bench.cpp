@@ -1,0 +1,30 @@
+// rxportal bench (append | replay) --data DIR [--json]
+#include <CLI/CLI.hpp>
+
+#include "tools/bench.hpp"
+#include "tools/cli_common.hpp"
+
+namespace rxp::cli {
+
+void add_bench(CLI::App& app, int& exit_code) {
+  auto* bench = app.add_subcommand("bench", "Benchmarks, each with a baseline measured in the same run");
+  bench->require_subcommand(1);
+
+  auto a = std::make_shared<BenchAppendOptions>();
+  auto* append = bench->add_subcommand("append", "Durable encrypted appends vs plain SQLite inserts of the same bytes");
+  append->add_option("--data", a->data, "Scratch data directory (created)")->required();
+  append->add_option("--events", a->events, "Events to append")->check(CLI::Range(1, 100000000));
+  append->add_option("--batch", a->batch, "Events per durable transaction")->check(CLI::Range(1, 100000));
+  append->add_option("--streams", a->streams, "Distinct streams")->check(CLI::Range(1, 10000000));
+  append->add_flag("--json", a->json, "Print one JSON object");
+  append->callback([a, &exit_code] { exit_code = run_bench_append(*a); });
+
+  auto r = std::make_shared<BenchReplayOptions>();
+  auto* replay = bench->add_subcommand("replay", "Read+verify+decrypt+decode vs an in-memory decrypt+hash loop");
+  replay->add_option("--data", r->data, "Data directory (populated if new)")->required();
+  replay->add_option("--events", r->events, "Events to populate a new directory with")->check(CLI::Range(1, 100000000));
+  replay->add_flag("--json", r->json, "Print one JSON object");
+  replay->callback([r, &exit_code] { exit_code = run_bench_replay(*r); });
+}
+
+}  // namespace rxp::cli
