@@ -6,9 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <unordered_map>
 
 namespace rxp::events {
 namespace {
@@ -53,8 +55,8 @@ ErrorCode code_of(int rc) {
 
 Status sql_error(sqlite3* db, int rc, const char* what) {
   std::string msg = std::string(what) + ": " + sqlite3_errstr(rc);
-  if (db != nullptr && sqlite3_errmsg(db) != nullptr && (rc & 0xff) != SQLITE_CORRUPT)
-    msg += " (" + std::string(sqlite3_errmsg(db)) + ")";
+  const char* detail = db != nullptr ? sqlite3_errmsg(db) : nullptr;
+  if (detail != nullptr && msg.find(detail) == std::string::npos) msg += " (" + std::string(detail) + ")";
   return Status(code_of(rc), msg);
 }
 
@@ -143,6 +145,7 @@ class SqliteTxn final : public WriteTxn {
   ~SqliteTxn() override;
   Result<uint64_t> last_position() override;
   Result<StreamHead> stream_head(const std::string& stream_id) override;
+  Result<StreamHead> read_head(const std::string& stream_id);
   Status insert_event(const RawEvent& e) override;
   Result<std::optional<WrappedDek>> current_dek(const std::string& stream_id) override;
   Status insert_dek(const WrappedDek& dek) override;
@@ -156,6 +159,8 @@ class SqliteTxn final : public WriteTxn {
   std::unique_lock<std::mutex> lock_;
   bool done_ = false;
   uint64_t last_inserted_ = 0;
+  // Heads and shreds written by this transaction; merged into the store's cache on commit.
+  std::unordered_map<std::string, StreamHead> pending_heads_;
 };
 
 class SqliteStore final : public EventStore {
@@ -339,6 +344,10 @@ class SqliteStore final : public EventStore {
   std::unique_ptr<Conn> wconn_, rconn_;
   std::unique_ptr<Statements> w_, r_;
   std::mutex wmu_, rmu_;
+  // Committed stream heads, guarded by wmu_. Valid because this process is the only writer
+  // (the lock file); bounded by clearing, since a miss only costs one indexed lookup.
+  std::unordered_map<std::string, StreamHead> heads_;
+  static constexpr size_t kHeadCacheLimit = 1 << 20;
 
  private:
   Status migrate() {
@@ -415,6 +424,17 @@ SqliteTxn::~SqliteTxn() {
 Result<uint64_t> SqliteTxn::last_position() { return SqliteStore::head_on(store_.w_->head, store_.wconn_->db); }
 
 Result<StreamHead> SqliteTxn::stream_head(const std::string& stream_id) {
+  if (auto it = pending_heads_.find(stream_id); it != pending_heads_.end()) return it->second;
+  if (auto it = store_.heads_.find(stream_id); it != store_.heads_.end()) return it->second;
+  auto head = read_head(stream_id);
+  if (head) {
+    if (store_.heads_.size() >= SqliteStore::kHeadCacheLimit) store_.heads_.clear();
+    store_.heads_[stream_id] = *head;  // not written by this txn, so this is committed state
+  }
+  return head;
+}
+
+Result<StreamHead> SqliteTxn::read_head(const std::string& stream_id) {
   sqlite3* db = store_.wconn_->db;
   StreamHead head;
   auto shredded = SqliteStore::shredded_on(store_.w_->is_shredded, db, stream_id);
@@ -446,6 +466,9 @@ Status SqliteTxn::insert_event(const RawEvent& e) {
   int rc = s.step();
   if (rc != SQLITE_DONE) return sql_error(store_.wconn_->db, rc, "cannot append an event");
   last_inserted_ = e.position;
+  StreamHead& head = pending_heads_[e.stream_id];
+  head.version = e.version;
+  std::copy_n(e.hash.begin(), std::min(e.hash.size(), head.hash.size()), head.hash.begin());
   return Status::ok();
 }
 
@@ -506,7 +529,12 @@ Status SqliteTxn::shred_stream(const std::string& stream_id, int64_t at_us) {
   s.bind(1, stream_id);
   s.bind(2, at_us);
   int rc = s.step();
-  return rc == SQLITE_DONE ? Status::ok() : sql_error(db, rc, "cannot mark a stream shredded");
+  if (rc != SQLITE_DONE) return sql_error(db, rc, "cannot mark a stream shredded");
+  auto head = stream_head(stream_id);
+  if (!head) return head.status();
+  pending_heads_[stream_id] = *head;
+  pending_heads_[stream_id].shredded = true;
+  return Status::ok();
 }
 
 Status SqliteTxn::commit() {
@@ -516,6 +544,7 @@ Status SqliteTxn::commit() {
     return st;  // the destructor rolls back whatever is left
   }
   done_ = true;
+  for (auto& [stream, head] : pending_heads_) store_.heads_[stream] = head;
   if (last_inserted_ != 0) store_.notify_committed(last_inserted_);
   return Status::ok();
 }

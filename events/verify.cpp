@@ -32,8 +32,13 @@ Result<VerifyReport> verify_log(EventLog& log, const VerifyOptions& options) {
         report.failure = VerifyFailure{raw.position, raw.stream_id, raw.version, std::move(reason)};
         return report;
       };
-      if (raw.position != expected_position)
-        return fail("position " + std::to_string(expected_position) + " is missing");
+      if (raw.position != expected_position) {
+        report.failure = VerifyFailure{expected_position, "", 0,
+                                       "position " + std::to_string(expected_position) +
+                                           " is missing (next stored: " +
+                                           std::to_string(raw.position) + ")"};
+        return report;
+      }
       ++expected_position;
       auto header = decode_header(raw.header_bytes);
       if (!header) return fail(header.status().message());

@@ -5,6 +5,21 @@
 #include "tools/cli_common.hpp"
 
 namespace rxp::cli {
+namespace {
+
+// "must be a whole number from 1 to N" for anything else (CLI11 names the option).
+std::function<std::string(const std::string&)> whole_number(unsigned long max) {
+  return [max](const std::string& value) -> std::string {
+    std::string why = "must be a whole number from 1 to " + std::to_string(max);
+    if (value.empty() || value.size() > 12 ||
+        value.find_first_not_of("0123456789") != std::string::npos)
+      return why;
+    unsigned long v = std::stoul(value);
+    return v >= 1 && v <= max ? std::string() : why;
+  };
+}
+
+}  // namespace
 
 void add_bench(CLI::App& app, int& exit_code) {
   auto* bench = app.add_subcommand("bench", "Benchmarks, each with a baseline measured in the same run");
@@ -13,16 +28,16 @@ void add_bench(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<BenchAppendOptions>();
   auto* append = bench->add_subcommand("append", "Durable encrypted appends vs plain SQLite inserts of the same bytes");
   append->add_option("--data", a->data, "Scratch data directory (created)")->required();
-  append->add_option("--events", a->events, "Events to append")->check(CLI::Range(1, 100000000));
-  append->add_option("--batch", a->batch, "Events per durable transaction")->check(CLI::Range(1, 100000));
-  append->add_option("--streams", a->streams, "Distinct streams")->check(CLI::Range(1, 10000000));
+  append->add_option("--events", a->events, "Events to append")->check(whole_number(100000000));
+  append->add_option("--batch", a->batch, "Events per durable transaction")->check(whole_number(100000));
+  append->add_option("--streams", a->streams, "Distinct streams")->check(whole_number(10000000));
   append->add_flag("--json", a->json, "Print one JSON object");
   append->callback([a, &exit_code] { exit_code = run_bench_append(*a); });
 
   auto r = std::make_shared<BenchReplayOptions>();
   auto* replay = bench->add_subcommand("replay", "Read+verify+decrypt+decode vs an in-memory decrypt+hash loop");
   replay->add_option("--data", r->data, "Data directory (populated if new)")->required();
-  replay->add_option("--events", r->events, "Events to populate a new directory with")->check(CLI::Range(1, 100000000));
+  replay->add_option("--events", r->events, "Events to populate a new directory with")->check(whole_number(100000000));
   replay->add_flag("--json", r->json, "Print one JSON object");
   replay->callback([r, &exit_code] { exit_code = run_bench_replay(*r); });
 }

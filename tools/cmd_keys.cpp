@@ -22,7 +22,14 @@ int run_rotate_kek(const KeysOptions& o) {
   return kExitOk;
 }
 
+// STREAM is checked here so the message names the argument (EventLog would refuse it too).
+Status check_stream(const KeysOptions& o) {
+  if (events::is_valid_stream_id(o.stream)) return Status::ok();
+  return Status(ErrorCode::kInvalidArgument, "STREAM '" + o.stream + "' must look like record/<id>");
+}
+
 int run_rotate_dek(const KeysOptions& o) {
+  if (Status st = check_stream(o); !st) return report(st);
   auto d = open_data(o.data, false);
   if (!d) return report(d.status());
   auto v = d->log->rotate_dek(o.stream);
@@ -32,6 +39,7 @@ int run_rotate_dek(const KeysOptions& o) {
 }
 
 int run_shred(const KeysOptions& o) {
+  if (Status st = check_stream(o); !st) return report(st);
   auto d = open_data(o.data, false);
   if (!d) return report(d.status());
   if (Status st = d->log->shred(o.stream); !st) return report(st);

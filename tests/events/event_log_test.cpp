@@ -3,6 +3,7 @@
 #include <set>
 #include <thread>
 
+#include "events/subscription.hpp"
 #include "events/verify.hpp"
 #include "tests/testkit/testkit.hpp"
 
@@ -204,6 +205,49 @@ BOOST_AUTO_TEST_CASE(wait_beyond_wakes_on_commit) {
   writer.join();
   BOOST_REQUIRE(head.is_ok());
   BOOST_CHECK_EQUAL(*head, 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(subscription)
+
+BOOST_AUTO_TEST_CASE(subscriber_sees_every_committed_event_once_in_order_under_concurrent_appends) {
+  TestLog t;
+  BOOST_REQUIRE(t.log->append(one("record/early", RecordViewed{"s", "p"})).is_ok());
+  std::mutex mu;
+  std::vector<uint64_t> seen;
+  Subscription sub(*t.store, 1, [&](const std::vector<RawEvent>& page) {
+    std::lock_guard lock(mu);
+    for (const auto& e : page) seen.push_back(e.position);
+    return Status::ok();
+  }, std::chrono::milliseconds(20));
+  constexpr int kWriters = 4, kPerWriter = 60;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w)
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kPerWriter; ++i)
+        BOOST_CHECK(t.log->append(one("record/w" + std::to_string(w), RecordViewed{"s", "p"})).is_ok());
+    });
+  for (auto& w : writers) w.join();
+  const uint64_t total = 1 + kWriters * kPerWriter;
+  for (int i = 0; i < 500 && sub.next_position() <= total; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  sub.stop();
+  std::lock_guard lock(mu);
+  BOOST_REQUIRE_EQUAL(seen.size(), total);
+  for (size_t i = 0; i < seen.size(); ++i) BOOST_CHECK_EQUAL(seen[i], i + 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_handler_stops_the_subscription_with_its_status) {
+  TestLog t;
+  BOOST_REQUIRE(t.log->append(one("record/a", RecordViewed{"s", "p"})).is_ok());
+  Subscription sub(*t.store, 1, [](const std::vector<RawEvent>&) {
+    return Status(ErrorCode::kIo, "projection database unavailable");
+  }, std::chrono::milliseconds(10));
+  for (int i = 0; i < 300 && sub.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  BOOST_CHECK(!sub.running());
+  BOOST_CHECK(sub.status().code() == ErrorCode::kIo);
+  BOOST_CHECK_EQUAL(sub.next_position(), 1u);  // not advanced past what failed
 }
 
 BOOST_AUTO_TEST_SUITE_END()
