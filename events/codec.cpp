@@ -31,6 +31,15 @@ template <class A> void serialize(A& a, AccessDenied& e) { a(e.action, e.section
 template <class A> void serialize(A& a, BreakGlassInvoked& e) {
   a(e.reason_code, e.justification, e.access_until_us);
 }
+template <class A> void serialize(A& a, DosingGuidanceRecorded& e) {
+  a(e.guidance_id, e.medication_id, e.guidance, e.source);
+}
+template <class A> void serialize(A& a, CareRelationshipAdded& e) { a(e.clinician_id, e.until_us); }
+template <class A> void serialize(A& a, CareRelationshipEnded& e) { a(e.clinician_id); }
+template <class A> void serialize(A& a, ProxyGranted& e) {
+  a(e.grant_id, e.grantee_user_id, e.scope, e.expires_at_us, e.parent);
+}
+template <class A> void serialize(A& a, ProxyRevoked& e) { a(e.grant_id); }
 template <class A> void serialize(A& a, UserRegistered& e) { a(e.username, e.roles, e.patient_id); }
 template <class A> void serialize(A& a, LoginFailed& e) { a(e.reason, e.source_ip); }
 
@@ -38,11 +47,23 @@ namespace {
 
 // Read-only streambuf over a byte span: decoding copies nothing.
 struct SpanBuf : std::streambuf {
-  explicit SpanBuf(BytesView b) {
+  void reset(BytesView b) {
     char* p = const_cast<char*>(reinterpret_cast<const char*>(b.data()));
     setg(p, p, p + b.size());
   }
   bool at_end() const { return gptr() == egptr(); }
+};
+
+// One istream per thread, re-pointed at each payload: constructing a stream (and its locale)
+// per event costs more than decoding most payloads.
+struct SpanStream {
+  SpanBuf buf;
+  std::istream is{&buf};
+  std::istream& reset(BytesView b) {
+    buf.reset(b);
+    is.clear();
+    return is;
+  }
 };
 
 // Appends to a byte vector.
@@ -75,8 +96,9 @@ Bytes encode_value(const T& value) {
 // Exact decode: the payload must parse and be consumed completely.
 template <class T>
 Result<T> decode_value(BytesView bytes) {
-  SpanBuf buf(bytes);
-  std::istream is(&buf);
+  thread_local SpanStream stream;
+  std::istream& is = stream.reset(bytes);
+  SpanBuf& buf = stream.buf;
   T value{};
   try {
     cereal::PortableBinaryInputArchive ar(is);

@@ -73,14 +73,21 @@ bool is_role(std::string_view r) {
 
 }  // namespace
 
+// [A-Za-z0-9._:-] as a table: this runs on every id of every header read.
+constexpr std::array<bool, 256> kIdChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (char c : std::string_view("-_.:")) t[static_cast<uint8_t>(c)] = true;
+  return t;
+}();
+
 bool is_opaque_id(std::string_view s, bool allow_empty) {
   if (s.empty()) return allow_empty;
   if (s.size() > kMaxId) return false;
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.' || c == ':';
-    if (!ok) return false;
-  }
+  for (char c : s)
+    if (!kIdChars[static_cast<uint8_t>(c)]) return false;
   return true;
 }
 

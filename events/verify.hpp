@@ -5,6 +5,9 @@
 // the recomputed hash of the stream's previous event; the stored hash is the recomputed one;
 // the payload authenticates under its DEK (skipped, and counted, for shredded streams) and
 // decodes. Stops at the first failure and names it. Does not modify anything.
+// Independent per-event work runs on `threads` threads while the next page is read; the
+// ordered checks (positions, versions, links) run on the caller's thread, so the reported
+// failure is always the first one in log order.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +35,7 @@ struct VerifyReport {
 
 struct VerifyOptions {
   bool physical_check = true;  // the store's own page-level check first (SQLite integrity_check)
+  unsigned threads = 0;        // for hashing, decryption and decoding; 0: one per core
 };
 
 // An error Status means verification could not run (I/O); integrity problems are in the

@@ -20,6 +20,7 @@ struct BenchAppendOptions {
 struct BenchReplayOptions {
   std::string data;
   size_t events = 100000;  // populated first if the data directory is new
+  unsigned threads = 0;    // verify threads; 0: one per core
   bool json = false;
 };
 

@@ -38,6 +38,7 @@ void add_bench(CLI::App& app, int& exit_code) {
   auto* replay = bench->add_subcommand("replay", "Read+verify+decrypt+decode vs an in-memory decrypt+hash loop");
   replay->add_option("--data", r->data, "Data directory (populated if new)")->required();
   replay->add_option("--events", r->events, "Events to populate a new directory with")->check(whole_number(100000000));
+  replay->add_option("--threads", r->threads, "Threads for hashing, decryption, decoding (default: one per core)")->check(whole_number(64));
   replay->add_flag("--json", r->json, "Print one JSON object");
   replay->callback([r, &exit_code] { exit_code = run_bench_replay(*r); });
 }

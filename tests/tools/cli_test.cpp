@@ -408,3 +408,28 @@ BOOST_AUTO_TEST_CASE(every_subcommand_has_help) {
     }
   }
 }
+
+// The benchmarks are not timed here; this checks that they run the real path end to end and
+// print the JSON keys BENCHMARKS.md and scripts rely on.
+BOOST_AUTO_TEST_CASE(benchmarks_print_one_json_object_with_their_figures) {
+  TempDir tmp;
+  std::string dir = tmp.path() + "/bench";
+  CommandResult append = Rx("bench append --data " + dir + " --events 600 --batch 64 --json");
+  BOOST_TEST_CONTEXT(Describe(append)) {
+    BOOST_REQUIRE(append.exit_code == 0);
+    auto j = nlohmann::json::parse(append.out);
+    for (const char* key : {"events_per_s", "baseline_per_s", "ratio"}) BOOST_TEST(j.contains(key));
+    BOOST_TEST(j["events"].get<int>() == 600);
+    BOOST_TEST(j["ratio"].get<double>() > 0.0);
+  }
+  CommandResult again = Rx("bench append --data " + dir + " --events 10");
+  BOOST_TEST(again.exit_code == 2);  // never appends into an existing store
+  CommandResult replay = Rx("bench replay --data " + dir + " --json");
+  BOOST_TEST_CONTEXT(Describe(replay)) {
+    BOOST_REQUIRE(replay.exit_code == 0);
+    auto j = nlohmann::json::parse(replay.out);
+    BOOST_TEST(j["events"].get<int>() == 600);
+    for (const char* key : {"events_per_s", "baseline_per_s", "ratio"}) BOOST_TEST(j.contains(key));
+  }
+  BOOST_TEST(Rx("verify --data " + dir).exit_code == 0);
+}
