@@ -15,6 +15,13 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RecordViewed, section, purpose)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RecordExported, sections, format)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AccessDenied, action, section, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BreakGlassInvoked, reason_code, justification, access_until_us)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DosingGuidanceRecorded, guidance_id, medication_id, guidance,
+                                   source)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CareRelationshipAdded, clinician_id, until_us)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CareRelationshipEnded, clinician_id)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ProxyGranted, grant_id, grantee_user_id, scope, expires_at_us,
+                                   parent)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ProxyRevoked, grant_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(UserRegistered, username, roles, patient_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LoginFailed, reason, source_ip)
 

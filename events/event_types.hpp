@@ -122,6 +122,49 @@ struct BreakGlassInvoked {
   bool operator==(const BreakGlassInvoked&) const = default;
 };
 
+struct DosingGuidanceRecorded {
+  static constexpr const char* kType = "DosingGuidanceRecorded";
+  static constexpr uint32_t kSchema = 1;
+  std::string guidance_id;
+  std::string medication_id;
+  std::string guidance;  // e.g. "reduce starting dose by 25-50% (CPIC, CYP2C9 IM)"
+  std::string source;
+  bool operator==(const DosingGuidanceRecorded&) const = default;
+};
+
+struct CareRelationshipAdded {
+  static constexpr const char* kType = "CareRelationshipAdded";
+  static constexpr uint32_t kSchema = 1;
+  std::string clinician_id;  // user id of the clinician or pharmacist
+  int64_t until_us = 0;      // 0: open-ended
+  bool operator==(const CareRelationshipAdded&) const = default;
+};
+
+struct CareRelationshipEnded {
+  static constexpr const char* kType = "CareRelationshipEnded";
+  static constexpr uint32_t kSchema = 1;
+  std::string clinician_id;
+  bool operator==(const CareRelationshipEnded&) const = default;
+};
+
+struct ProxyGranted {
+  static constexpr const char* kType = "ProxyGranted";
+  static constexpr uint32_t kSchema = 1;
+  std::string grant_id;
+  std::string grantee_user_id;
+  std::vector<std::string> scope;  // section names
+  int64_t expires_at_us = 0;
+  bool parent = false;
+  bool operator==(const ProxyGranted&) const = default;
+};
+
+struct ProxyRevoked {
+  static constexpr const char* kType = "ProxyRevoked";
+  static constexpr uint32_t kSchema = 1;
+  std::string grant_id;
+  bool operator==(const ProxyRevoked&) const = default;
+};
+
 // ---- user/<uuid> ----
 struct UserRegistered {
   static constexpr const char* kType = "UserRegistered";
@@ -143,6 +186,7 @@ struct LoginFailed {
 using DomainEvent =
     std::variant<RecordCreated, MedicationAdded, MedicationChanged, MedicationDiscontinued,
                  PgxResultRecorded, AdverseEventReported, RecordViewed, RecordExported,
-                 AccessDenied, BreakGlassInvoked, UserRegistered, LoginFailed>;
+                 AccessDenied, BreakGlassInvoked, DosingGuidanceRecorded, CareRelationshipAdded,
+                 CareRelationshipEnded, ProxyGranted, ProxyRevoked, UserRegistered, LoginFailed>;
 
 }  // namespace rxp::events

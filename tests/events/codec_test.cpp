@@ -22,6 +22,11 @@ std::vector<DomainEvent> samples() {
       RecordExported{{"medications", "pgx"}, "fhir"},
       AccessDenied{"record.pgx.read", "pgx", "no_care_relationship"},
       BreakGlassInvoked{"emergency", "unconscious patient in ED, anticoagulation status", 123},
+      DosingGuidanceRecorded{"dg-1", "med-1", "reduce dose 25%", "CPIC"},
+      CareRelationshipAdded{"usr-9", 99},
+      CareRelationshipEnded{"usr-9"},
+      ProxyGranted{"gr-1", "usr-7", {"medications", "dosing"}, 1000, true},
+      ProxyRevoked{"gr-1"},
       UserRegistered{"nurse.a", {"clinician", "pharmacist"}, ""},
       LoginFailed{"bad_password", "192.0.2.1"},
   };
