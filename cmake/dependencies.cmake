@@ -8,3 +8,10 @@ find_package(Boost 1.74 REQUIRED COMPONENTS unit_test_framework)
 find_package(cereal REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)
+
+# CAF 0.17.6: Debian ships no CMake config or .pc file (LIBRARIES.md section 1).
+find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
+find_library(CAF_CORE_LIB caf_core REQUIRED)
+add_library(CAF::core UNKNOWN IMPORTED)
+set_target_properties(CAF::core PROPERTIES IMPORTED_LOCATION "${CAF_CORE_LIB}"
+  INTERFACE_INCLUDE_DIRECTORIES "${CAF_INCLUDE_DIR}" INTERFACE_LINK_LIBRARIES Threads::Threads)

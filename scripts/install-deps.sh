@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config
   libsodium-dev libsqlite3-dev sqlite3 libssl-dev
-  libboost-test-dev libcereal-dev nlohmann-json3-dev libcli11-dev
+  libboost-test-dev libcereal-dev nlohmann-json3-dev libcli11-dev libcaf-dev
 )
 missing=()
 for p in "${packages[@]}"; do

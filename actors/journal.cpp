@@ -1,0 +1,70 @@
+// The journal: a detached actor (its own thread, so fsync never blocks a CAF worker) that
+// group-commits appends. An append is parked with its response promise; the first one of a
+// batch sends the journal a flush message, which arrives after every append already queued,
+// so one durable transaction takes all of them. Promises are delivered only after commit.
+#include <caf/all.hpp>
+
+#include "actors/runtime_parts.hpp"
+
+namespace rxp::actors {
+namespace {
+
+constexpr size_t kMaxBatch = 1024;
+
+struct JournalState {
+  JournalState() = default;  // CAF 0.17 builds aggregate states from `self` otherwise
+  struct Parked {
+    events::AppendRequest request;
+    caf::typed_response_promise<AppendReply> promise;
+  };
+  std::vector<Parked> parked;
+  bool flush_queued = false;
+  events::EventLog* log = nullptr;
+};
+
+void commit(JournalState& st) {
+  while (!st.parked.empty()) {
+    size_t n = std::min(st.parked.size(), kMaxBatch);
+    std::vector<events::AppendRequest> batch;
+    batch.reserve(n);
+    for (size_t i = 0; i < n; ++i) batch.push_back(std::move(st.parked[i].request));
+    auto results = st.log->append_batch(batch);
+    for (size_t i = 0; i < n; ++i) {
+      AppendReply reply;
+      if (results[i])
+        reply.result = *results[i];
+      else
+        reply.status = results[i].status();
+      st.parked[i].promise.deliver(std::move(reply));
+    }
+    st.parked.erase(st.parked.begin(), st.parked.begin() + static_cast<long>(n));
+  }
+}
+
+journal_actor::behavior_type journal(journal_actor::stateful_pointer<JournalState> self,
+                                     events::EventLog* log) {
+  self->state.log = log;
+  return {
+      [=](append_atom, events::AppendRequest& request) -> caf::result<AppendReply> {
+        auto promise = self->make_response_promise<AppendReply>();
+        self->state.parked.push_back({std::move(request), promise});
+        if (!self->state.flush_queued) {
+          self->state.flush_queued = true;
+          self->send(self, flush_atom::value);
+        }
+        return promise;
+      },
+      [=](flush_atom) {
+        self->state.flush_queued = false;
+        commit(self->state);
+      },
+  };
+}
+
+}  // namespace
+
+journal_actor spawn_journal(caf::actor_system& sys, events::EventLog& log) {
+  return sys.spawn<caf::detached>(journal, &log);
+}
+
+}  // namespace rxp::actors

@@ -1,0 +1,44 @@
+// The message protocol of the actor runtime, written once as typed actor interfaces.
+//
+// Included by the actor .cpp files only; keeps caf/all.hpp out. All message types are local
+// to one process (CAF_ALLOW_UNSAFE_MESSAGE_TYPE): commands that cross nodes go over NATS,
+// never CAF's own remoting.
+#pragma once
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/messages.hpp"
+
+namespace rxp::actors {
+
+using append_atom = caf::atom_constant<caf::atom("append")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using load_atom = caf::atom_constant<caf::atom("load")>;
+using command_atom = caf::atom_constant<caf::atom("command")>;
+using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+
+using journal_actor =
+    caf::typed_actor<caf::replies_to<append_atom, events::AppendRequest>::with<AppendReply>,
+                     caf::reacts_to<flush_atom>>;
+using loader_actor =
+    caf::typed_actor<caf::replies_to<load_atom, std::string, uint64_t>::with<LoadReply>>;
+using record_actor =
+    caf::typed_actor<caf::replies_to<command_atom, RecordRequest>::with<RecordReply>,
+                     caf::reacts_to<passivate_atom>>;
+using registry_actor =
+    caf::typed_actor<caf::replies_to<command_atom, RecordRequest>::with<RecordReply>,
+                     caf::replies_to<stats_atom>::with<RegistryStats>, caf::reacts_to<sweep_atom>>;
+
+}  // namespace rxp::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::events::AppendRequest)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::AppendReply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::LoadReply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::RecordRequest)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::RecordReply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::RegistryStats)

@@ -1,0 +1,140 @@
+// A patient record as an actor: recover (await the loader, so commands wait in the mailbox),
+// then for each command decide -> persist through the journal (awaited: no other command is
+// handled in between) -> apply -> reply. Data leaves the actor only after the RecordViewed
+// that discloses it is durable.
+#include <caf/all.hpp>
+
+#include "actors/runtime_parts.hpp"
+
+namespace rxp::actors {
+namespace {
+
+struct RecordActorState {
+  RecordActorState() = default;  // CAF 0.17 builds aggregate states from `self` otherwise
+  std::string patient_id;
+  std::string stream;
+  RecordDeps deps;
+  record::RecordState record;
+  bool failed = false;  // recovery failed: answer every command with the error
+  Status failure;
+};
+
+std::string primary_role(const policy::Subject& s) {
+  return s.roles.empty() ? "" : policy::role_name(*s.roles.begin());
+}
+
+// Where the events of a decision go: the record's stream, or, for a record that does not
+// exist, the subject's own denial stream (probing unknown ids must not create records).
+events::AppendRequest append_for(const RecordActorState& st, const RecordRequest& req,
+                                 const record::Decided& decided) {
+  events::Principal who{req.subject.user_id, primary_role(req.subject), req.session_id};
+  events::AppendRequest out;
+  if (st.record.exists || std::holds_alternative<record::CreateRecord>(req.command)) {
+    out.stream_id = st.stream;
+    out.expected_version = st.record.version;
+  } else {
+    out.stream_id = "denials/" + (req.subject.user_id.empty() ? std::string("anonymous") : req.subject.user_id);
+  }
+  for (const auto& e : decided.events) out.events.push_back(events::make_pending(e, who, req.correlation_id));
+  return out;
+}
+
+void apply_committed(RecordActorState& st, const events::AppendRequest& req,
+                     const events::AppendResult& res, const record::Decided& decided) {
+  if (req.stream_id != st.stream) return;
+  uint64_t version = res.last_version - decided.events.size();
+  for (size_t i = 0; i < decided.events.size(); ++i) {
+    events::EventHeader h;
+    h.stream_id = st.stream;
+    h.version = ++version;
+    h.principal = req.events[i].principal;
+    record::apply(st.record, h, decided.events[i]);
+  }
+}
+
+record_actor::behavior_type record_impl(record_actor::stateful_pointer<RecordActorState> self,
+                                        std::string patient_id, RecordDeps deps) {
+  auto& st = self->state;
+  st.patient_id = patient_id;
+  st.stream = "record/" + patient_id;
+  st.deps = deps;
+  // Recovery: await suspends the mailbox, so commands that arrive meanwhile wait in order.
+  self->request(deps.loader, caf::infinite, load_atom::value, st.stream, uint64_t{1})
+      .await([=](LoadReply& reply) {
+        auto& s = self->state;
+        if (!reply.status) {
+          s.failed = true;
+          s.failure = reply.status;
+          return;
+        }
+        for (const auto& e : reply.events)
+          if (e.payload) record::apply(s.record, e.header, *e.payload);
+      },
+      [=](caf::error&) {
+        self->state.failed = true;
+        self->state.failure = Status(ErrorCode::kInternal, "loader unavailable");
+      });
+  return {
+      [=](command_atom, RecordRequest& req) -> caf::result<RecordReply> {
+        auto& s = self->state;
+        if (s.failed) return RecordReply{record::Outcome::kOk, "", s.failure, {}, 0};
+        int64_t now = s.deps.clock->now_us();
+        auto decided = record::decide(s.record, s.patient_id, req.command, req.subject, now);
+        RecordReply reply;
+        reply.outcome = decided.outcome;
+        reply.reason = decided.reason;
+        if (decided.events.empty()) {
+          reply.version = s.record.version;
+          return reply;
+        }
+        auto promise = self->make_response_promise<RecordReply>();
+        auto append = append_for(s, req, decided);
+        self->request(s.deps.journal, caf::infinite, append_atom::value, append)
+            .await(
+                [=](AppendReply& ack) mutable {
+                  auto& s2 = self->state;
+                  RecordReply r = reply;
+                  if (!ack.status) {
+                    // Nothing was written, so nothing is shown. A conflict means another
+                    // instance wrote this stream: stop, the next command recovers afresh.
+                    r.error = ack.status;
+                    if (ack.status.code() == ErrorCode::kConflict) self->quit();
+                    promise.deliver(std::move(r));
+                    return;
+                  }
+                  apply_committed(s2, append, ack.result, decided);
+                  r.version = s2.record.version;
+                  if (decided.outcome == record::Outcome::kOk) {
+                    if (const auto* v = std::get_if<record::ViewSection>(&req.command))
+                      r.view = record::view_of(s2.record, v->section, decided.decision);
+                    else if (std::holds_alternative<record::ExportRecord>(req.command))
+                      for (auto sec : {policy::Section::kMedications, policy::Section::kPgx,
+                                       policy::Section::kAdverseEvents, policy::Section::kDosing}) {
+                        auto part = record::view_of(s2.record, sec, decided.decision);
+                        r.view.medications.insert(r.view.medications.end(), part.medications.begin(), part.medications.end());
+                        r.view.pgx.insert(r.view.pgx.end(), part.pgx.begin(), part.pgx.end());
+                        r.view.adverse_events.insert(r.view.adverse_events.end(), part.adverse_events.begin(), part.adverse_events.end());
+                        r.view.dosing.insert(r.view.dosing.end(), part.dosing.begin(), part.dosing.end());
+                      }
+                  }
+                  promise.deliver(std::move(r));
+                },
+                [=](caf::error&) mutable {
+                  RecordReply r = reply;
+                  r.error = Status(ErrorCode::kInternal, "journal unavailable");
+                  promise.deliver(std::move(r));
+                });
+        return promise;
+      },
+      [=](passivate_atom) { self->quit(); },
+  };
+}
+
+}  // namespace
+
+record_actor spawn_record(caf::actor_system& sys, const std::string& patient_id,
+                          const RecordDeps& deps) {
+  return sys.spawn(record_impl, patient_id, deps);
+}
+
+}  // namespace rxp::actors

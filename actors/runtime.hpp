@@ -1,0 +1,44 @@
+// Runtime: the actor system of one rxportal process, with the journal (group commit), the
+// loader and the record registry over one EventLog.
+//
+// call() is for the CLI, tests and benchmarks: it blocks the calling thread (never a CAF
+// worker) until the record answers. The HTTP edge uses send(), whose callback runs on a
+// runtime thread and must not block.
+// Thread-safety: all methods may be called from any non-CAF thread. The EventLog and Clock
+// must outlive the Runtime; destroying it stops every actor.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include "actors/messages.hpp"
+#include "infra/clock.hpp"
+
+namespace rxp::actors {
+
+struct RuntimeOptions {
+  size_t max_live_records = 10000;
+  int64_t idle_us = 10LL * 60 * 1000000;
+  std::chrono::milliseconds sweep_every{1000};
+  unsigned worker_threads = 2;  // CAF scheduler threads (CAF's default is max(cores, 4))
+};
+
+class Runtime {
+ public:
+  Runtime(events::EventLog& log, const Clock& clock, RuntimeOptions options = {});
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  RecordReply call(RecordRequest request,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  void send(RecordRequest request, std::function<void(RecordReply)> done);
+  RegistryStats stats();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rxp::actors
