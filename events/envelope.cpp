@@ -99,26 +99,42 @@ bool is_valid_stream_id(std::string_view s) {
   return is_opaque_id(s.substr(slash + 1), false);
 }
 
-Status validate_header(const EventHeader& h) {
-  auto bad = [](const char* field) {
-    return Status(ErrorCode::kInvalidArgument,
-                  std::string("event header field '") + field + "' is not an opaque id");
-  };
-  if (!is_valid_stream_id(h.stream_id)) return bad("stream_id");
-  if (h.version == 0) return Status(ErrorCode::kInvalidArgument, "event version must be >= 1");
-  if (!is_type_name(h.type)) return bad("type");
-  if (h.schema_version == 0) return Status(ErrorCode::kInvalidArgument, "schema_version is 0");
-  if (!is_opaque_id(h.causation_id)) return bad("causation_id");
-  if (!is_opaque_id(h.correlation_id)) return bad("correlation_id");
-  if (!is_opaque_id(h.principal.user_id)) return bad("principal.user_id");
-  if (!is_role(h.principal.role)) return bad("principal.role");
-  if (!is_opaque_id(h.principal.session_id)) return bad("principal.session_id");
-  if (!is_opaque_id(h.key_id)) return bad("key_id");
+namespace {
+Status bad_field(const char* field) {
+  return Status(ErrorCode::kInvalidArgument,
+                std::string("event header field '") + field + "' is not an opaque id");
+}
+}  // namespace
+
+Status validate_event_fields(std::string_view type, uint32_t schema_version,
+                             std::string_view causation_id, std::string_view correlation_id,
+                             const Principal& principal) {
+  if (!is_type_name(type)) return bad_field("type");
+  if (schema_version == 0) return Status(ErrorCode::kInvalidArgument, "schema_version is 0");
+  if (!is_opaque_id(causation_id)) return bad_field("causation_id");
+  if (!is_opaque_id(correlation_id)) return bad_field("correlation_id");
+  if (!is_opaque_id(principal.user_id)) return bad_field("principal.user_id");
+  if (!is_role(principal.role)) return bad_field("principal.role");
+  if (!is_opaque_id(principal.session_id)) return bad_field("principal.session_id");
   return Status::ok();
+}
+
+Status validate_header(const EventHeader& h) {
+  if (!is_valid_stream_id(h.stream_id)) return bad_field("stream_id");
+  if (h.version == 0) return Status(ErrorCode::kInvalidArgument, "event version must be >= 1");
+  if (!is_opaque_id(h.key_id)) return bad_field("key_id");
+  return validate_event_fields(h.type, h.schema_version, h.causation_id, h.correlation_id,
+                               h.principal);
 }
 
 Bytes encode_header(const EventHeader& h) {
   Bytes b;
+  encode_header_into(h, b);
+  return b;
+}
+
+void encode_header_into(const EventHeader& h, Bytes& b) {
+  b.clear();
   b.reserve(160 + h.stream_id.size() + h.type.size());
   put_u8(b, kHeaderFormat);
   put_u64(b, h.position);
@@ -135,7 +151,6 @@ Bytes encode_header(const EventHeader& h) {
   put_str(b, h.key_id);
   put_arr(b, h.nonce);
   put_arr(b, h.prev_hash);
-  return b;
 }
 
 Result<EventHeader> decode_header(BytesView bytes) {

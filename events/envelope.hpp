@@ -59,7 +59,15 @@ Status validate_header(const EventHeader& h);
 bool is_opaque_id(std::string_view s, bool allow_empty = true);
 bool is_valid_stream_id(std::string_view s);
 
+// The caller-supplied fields of one event (what validate_header checks beyond the stream,
+// version and key, which the log assigns).
+Status validate_event_fields(std::string_view type, uint32_t schema_version,
+                             std::string_view causation_id, std::string_view correlation_id,
+                             const Principal& principal);
+
 Bytes encode_header(const EventHeader& h);
+// The same, into a reused buffer.
+void encode_header_into(const EventHeader& h, Bytes& out);
 // Strict inverse of encode_header: exact lengths, no trailing bytes, ids validated.
 Result<EventHeader> decode_header(BytesView bytes);
 

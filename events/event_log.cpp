@@ -48,14 +48,13 @@ struct WriteDek {
   Key32 key;
 };
 
-Bytes seal(const Key32& dek, const Nonce& nonce, BytesView ad, BytesView plaintext) {
-  Bytes ct(plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+void seal_into(const Key32& dek, const Nonce& nonce, BytesView ad, BytesView plaintext, Bytes& ct) {
+  ct.resize(plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
   unsigned long long clen = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(ct.data(), &clen, plaintext.data(), plaintext.size(),
                                              ad.data(), ad.size(), nullptr, nonce.data(),
                                              dek.data());
   ct.resize(clen);
-  return ct;
 }
 
 Status where(const Status& st, const RawEvent& raw) {
@@ -89,13 +88,15 @@ struct EventLog::Impl {
 
   // The stream's current DEK for writing, creating one inside `txn` when it has none. A DEK
   // created here exists only if the transaction commits, so it goes to `fresh` and into the
-  // cache only after commit.
-  Result<WriteDek> dek_for_write(WriteTxn& txn, const std::string& stream,
-                                 std::unordered_map<std::string, WriteDek>& fresh) {
-    if (auto it = fresh.find(stream); it != fresh.end()) return it->second;
+  // cache only after commit. The pointer stays valid for the transaction: write_deks is
+  // changed only by writers, and writers are serialized by the store's write transaction
+  // (node-based maps keep element addresses across inserts).
+  Result<const WriteDek*> dek_for_write(WriteTxn& txn, const std::string& stream,
+                                        std::unordered_map<std::string, WriteDek>& fresh) {
+    if (auto it = fresh.find(stream); it != fresh.end()) return &it->second;
     {
       std::lock_guard lock(cache_mu);
-      if (auto it = write_deks.find(stream); it != write_deks.end()) return it->second;
+      if (auto it = write_deks.find(stream); it != write_deks.end()) return &it->second;
     }
     auto current = txn.current_dek(stream);
     if (!current) return current.status();
@@ -103,10 +104,10 @@ struct EventLog::Impl {
     if (current.value()) {
       auto key = keys.unwrap(**current);
       if (!key) return key.status();
-      WriteDek d{(*current)->dek_id, (*current)->version, key.value()};
       std::lock_guard lock(cache_mu);
-      write_deks[stream] = d;
-      return d;
+      WriteDek& d = write_deks[stream];
+      d = WriteDek{(*current)->dek_id, (*current)->version, key.value()};
+      return &d;
     }
     WriteDek d;
     d.version = 1;
@@ -114,8 +115,7 @@ struct EventLog::Impl {
     if (!wrapped) return wrapped.status();
     RXP_RETURN_IF_ERROR(txn.insert_dek(*wrapped));
     d.dek_id = wrapped->dek_id;
-    fresh[stream] = d;
-    return d;
+    return &(fresh[stream] = d);
   }
 
   Result<Key32> dek_for_read(const EventHeader& h) {
@@ -159,13 +159,19 @@ struct EventLog::Impl {
     if (!dek) return fatal = dek.status();
     AppendResult res;
     res.first_position = position + 1;
-    Hash prev = head->hash;
+    // One header and one row are reused for every event of the request: the store binds their
+    // buffers only for the duration of insert_event.
+    EventHeader h;
+    h.stream_id = r.stream_id;
+    h.key_id = (*dek)->dek_id;
+    h.prev_hash = head->hash;
+    RawEvent raw;
+    raw.stream_id = r.stream_id;
+    raw.hash.resize(kZeroHash.size());
     uint64_t version = head->version;
     int64_t now = clock.now_us();
     for (const auto& ev : r.events) {
-      EventHeader h;
       h.position = ++position;
-      h.stream_id = r.stream_id;
       h.version = ++version;
       h.type = ev.payload.type;
       h.schema_version = ev.payload.schema_version;
@@ -173,17 +179,13 @@ struct EventLog::Impl {
       h.causation_id = ev.causation_id;
       h.correlation_id = ev.correlation_id;
       h.principal = ev.principal;
-      h.key_id = dek->dek_id;
       nonces.next(h.nonce);
-      h.prev_hash = prev;
-      RawEvent raw;
       raw.position = h.position;
-      raw.stream_id = r.stream_id;
       raw.version = h.version;
-      raw.header_bytes = encode_header(h);
-      raw.ciphertext = seal(dek->key, h.nonce, raw.header_bytes, ev.payload.bytes);
-      prev = chain_hash(raw.header_bytes, raw.ciphertext);
-      raw.hash.assign(prev.begin(), prev.end());
+      encode_header_into(h, raw.header_bytes);
+      seal_into((*dek)->key, h.nonce, raw.header_bytes, ev.payload.bytes, raw.ciphertext);
+      h.prev_hash = chain_hash(raw.header_bytes, raw.ciphertext);
+      std::copy(h.prev_hash.begin(), h.prev_hash.end(), raw.hash.begin());
       if (Status st = txn.insert_event(raw); !st) return fatal = st;
     }
     res.last_position = position;
@@ -200,17 +202,9 @@ static Status validate_request(const AppendRequest& r) {
   if (!is_valid_stream_id(r.stream_id))
     return Status(ErrorCode::kInvalidArgument, "stream_id is not of the form <kind>/<opaque id>");
   if (r.events.empty()) return Status(ErrorCode::kInvalidArgument, "append of no events");
-  for (const auto& ev : r.events) {
-    EventHeader probe;
-    probe.stream_id = r.stream_id;
-    probe.version = 1;
-    probe.type = ev.payload.type;
-    probe.schema_version = ev.payload.schema_version;
-    probe.causation_id = ev.causation_id;
-    probe.correlation_id = ev.correlation_id;
-    probe.principal = ev.principal;
-    RXP_RETURN_IF_ERROR(validate_header(probe));
-  }
+  for (const auto& ev : r.events)
+    RXP_RETURN_IF_ERROR(validate_event_fields(ev.payload.type, ev.payload.schema_version,
+                                              ev.causation_id, ev.correlation_id, ev.principal));
   return Status::ok();
 }
 

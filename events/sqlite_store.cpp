@@ -161,6 +161,8 @@ class SqliteTxn final : public WriteTxn {
   uint64_t last_inserted_ = 0;
   // Heads and shreds written by this transaction; merged into the store's cache on commit.
   std::unordered_map<std::string, StreamHead> pending_heads_;
+  StreamHead* last_head_ = nullptr;  // entry of pending_heads_ for last_head_stream_
+  std::string last_head_stream_;
 };
 
 class SqliteStore final : public EventStore {
@@ -470,7 +472,12 @@ Status SqliteTxn::insert_event(const RawEvent& e) {
   int rc = s.step();
   if (rc != SQLITE_DONE) return sql_error(store_.wconn_->db, rc, "cannot append an event");
   last_inserted_ = e.position;
-  StreamHead& head = pending_heads_[e.stream_id];
+  // Consecutive events of one request hit the same entry: skip the hash lookup for them.
+  if (last_head_ == nullptr || last_head_stream_ != e.stream_id) {
+    last_head_ = &pending_heads_[e.stream_id];
+    last_head_stream_ = e.stream_id;
+  }
+  StreamHead& head = *last_head_;
   head.version = e.version;
   std::copy_n(e.hash.begin(), std::min(e.hash.size(), head.hash.size()), head.hash.begin());
   return Status::ok();
@@ -536,8 +543,9 @@ Status SqliteTxn::shred_stream(const std::string& stream_id, int64_t at_us) {
   if (rc != SQLITE_DONE) return sql_error(db, rc, "cannot mark a stream shredded");
   auto head = stream_head(stream_id);
   if (!head) return head.status();
-  pending_heads_[stream_id] = *head;
-  pending_heads_[stream_id].shredded = true;
+  StreamHead& pending = pending_heads_[stream_id];
+  pending = *head;
+  pending.shredded = true;
   return Status::ok();
 }
 
