@@ -80,7 +80,8 @@ struct EventLog::Impl {
   KeyRing& keys;
   const Clock& clock;
   std::shared_mutex keys_mu;  // exclusive only while the KEK set changes
-  std::mutex cache_mu;
+  std::mutex cache_mu;        // write_deks
+  std::shared_mutex read_mu;  // read_deks: looked up for every event read, by many threads
   std::unordered_map<std::string, WriteDek> write_deks;  // stream -> current DEK
   std::unordered_map<std::string, Key32> read_deks;      // dek id -> key
 
@@ -120,7 +121,7 @@ struct EventLog::Impl {
 
   Result<Key32> dek_for_read(const EventHeader& h) {
     {
-      std::lock_guard lock(cache_mu);
+      std::shared_lock lock(read_mu);
       if (auto it = read_deks.find(h.key_id); it != read_deks.end()) return it->second;
     }
     auto w = store.find_dek(h.key_id);
@@ -136,7 +137,7 @@ struct EventLog::Impl {
     std::shared_lock klock(keys_mu);
     auto key = keys.unwrap(**w);
     if (!key) return key.status();
-    std::lock_guard lock(cache_mu);
+    std::unique_lock lock(read_mu);
     if (read_deks.size() >= kReadCacheLimit) read_deks.clear();
     read_deks[h.key_id] = key.value();
     return key;
@@ -371,6 +372,9 @@ Status EventLog::shred(const std::string& stream_id) {
   {
     std::lock_guard lock(impl_->cache_mu);
     impl_->write_deks.erase(stream_id);
+  }
+  {
+    std::unique_lock lock(impl_->read_mu);
     impl_->read_deks.clear();
   }
   return store_.purge_deleted();
