@@ -2,6 +2,7 @@
 // what they get back.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,9 +17,10 @@ struct AppendReply {
   events::AppendResult result;
 };
 
-// Loader: a stream read off the CAF worker threads.
+// Loader: a stream read off the CAF worker threads, from its latest snapshot when asked.
 struct LoadReply {
   Status status;
+  std::optional<events::EventLog::Snapshot> snapshot;  // events then follow its version
   std::vector<events::RecordedEvent> events;
 };
 

@@ -21,12 +21,15 @@ using command_atom = caf::atom_constant<caf::atom("command")>;
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 
 using journal_actor =
     caf::typed_actor<caf::replies_to<append_atom, events::AppendRequest>::with<AppendReply>,
                      caf::reacts_to<flush_atom>>;
+// load: stream, use the snapshot? | snapshot: stream, version, schema, encoded state.
 using loader_actor =
-    caf::typed_actor<caf::replies_to<load_atom, std::string, uint64_t>::with<LoadReply>>;
+    caf::typed_actor<caf::replies_to<load_atom, std::string, bool>::with<LoadReply>,
+                     caf::reacts_to<snapshot_atom, std::string, uint64_t, uint32_t, Bytes>>;
 using record_actor =
     caf::typed_actor<caf::replies_to<command_atom, RecordRequest>::with<RecordReply>,
                      caf::reacts_to<passivate_atom>>;

@@ -4,6 +4,7 @@
 // that discloses it is durable.
 #include <caf/all.hpp>
 
+#include "actors/record_snapshot.hpp"
 #include "actors/runtime_parts.hpp"
 
 namespace rxp::actors {
@@ -17,7 +18,48 @@ struct RecordActorState {
   record::RecordState record;
   bool failed = false;  // recovery failed: answer every command with the error
   Status failure;
+  uint64_t snapshot_version = 0;  // version of the latest snapshot saved or loaded
 };
+
+using Self = record_actor::stateful_pointer<RecordActorState>;
+
+// Recovery: await suspends the mailbox, so commands that arrive meanwhile wait in order. A
+// snapshot that cannot be decoded (another schema, damage) is dropped for a full replay.
+void recover(Self self, bool use_snapshot) {
+  auto& st = self->state;
+  self->request(st.deps.loader, caf::infinite, load_atom::value, st.stream, use_snapshot)
+      .await(
+          [=](LoadReply& reply) {
+            auto& s = self->state;
+            if (!reply.status) {
+              s.failed = true;
+              s.failure = reply.status;
+              return;
+            }
+            s.record = record::RecordState{};
+            if (reply.snapshot) {
+              auto decoded = record::decode_snapshot(reply.snapshot->schema, reply.snapshot->plaintext);
+              secure_wipe(reply.snapshot->plaintext.data(), reply.snapshot->plaintext.size());
+              if (!decoded) return recover(self, false);
+              s.record = std::move(decoded.value());
+              s.snapshot_version = s.record.version;
+            }
+            for (const auto& e : reply.events)
+              if (e.payload) record::apply(s.record, e.header, *e.payload);
+          },
+          [=](caf::error&) {
+            self->state.failed = true;
+            self->state.failure = Status(ErrorCode::kInternal, "loader unavailable");
+          });
+}
+
+void maybe_snapshot(Self self) {
+  auto& s = self->state;
+  if (s.record.version < s.snapshot_version + record::kSnapshotEvery) return;
+  s.snapshot_version = s.record.version;
+  self->send(s.deps.loader, snapshot_atom::value, s.stream, s.record.version,
+             record::kSnapshotSchema, record::encode_snapshot(s.record));
+}
 
 std::string primary_role(const policy::Subject& s) {
   return s.roles.empty() ? "" : policy::role_name(*s.roles.begin());
@@ -52,28 +94,13 @@ void apply_committed(RecordActorState& st, const events::AppendRequest& req,
   }
 }
 
-record_actor::behavior_type record_impl(record_actor::stateful_pointer<RecordActorState> self,
+record_actor::behavior_type record_impl(Self self,
                                         std::string patient_id, RecordDeps deps) {
   auto& st = self->state;
   st.patient_id = patient_id;
   st.stream = "record/" + patient_id;
   st.deps = deps;
-  // Recovery: await suspends the mailbox, so commands that arrive meanwhile wait in order.
-  self->request(deps.loader, caf::infinite, load_atom::value, st.stream, uint64_t{1})
-      .await([=](LoadReply& reply) {
-        auto& s = self->state;
-        if (!reply.status) {
-          s.failed = true;
-          s.failure = reply.status;
-          return;
-        }
-        for (const auto& e : reply.events)
-          if (e.payload) record::apply(s.record, e.header, *e.payload);
-      },
-      [=](caf::error&) {
-        self->state.failed = true;
-        self->state.failure = Status(ErrorCode::kInternal, "loader unavailable");
-      });
+  recover(self, true);
   return {
       [=](command_atom, RecordRequest& req) -> caf::result<RecordReply> {
         auto& s = self->state;
@@ -103,6 +130,7 @@ record_actor::behavior_type record_impl(record_actor::stateful_pointer<RecordAct
                     return;
                   }
                   apply_committed(s2, append, ack.result, decided);
+                  maybe_snapshot(self);
                   r.version = s2.record.version;
                   if (decided.outcome == record::Outcome::kOk) {
                     if (const auto* v = std::get_if<record::ViewSection>(&req.command))

@@ -334,6 +334,66 @@ Result<std::vector<RecordedEvent>> EventLog::read_all(uint64_t from_position, si
   return out;
 }
 
+static std::string snapshot_ad(const std::string& stream, uint64_t version, uint32_t schema,
+                               const std::string& key_id) {
+  return "rxportal.snapshot.v1|" + stream + "|" + std::to_string(version) + "|" +
+         std::to_string(schema) + "|" + key_id;
+}
+
+Status EventLog::save_snapshot(const std::string& stream_id, uint64_t version, uint32_t schema,
+                               BytesView plaintext) {
+  auto current = [&]() -> Result<std::optional<WrappedDek>> {
+    auto txn = store_.begin_write();  // reads the current DEK consistently with writers
+    if (!txn) return txn.status();
+    return (*txn)->current_dek(stream_id);
+  }();
+  if (!current) return current.status();
+  if (!current.value()) return Status(ErrorCode::kNotFound, "stream " + stream_id + " has no key");
+  EventHeader probe;
+  probe.stream_id = stream_id;
+  probe.key_id = (*current)->dek_id;
+  auto dek = impl_->dek_for_read(probe);
+  if (!dek) return dek.status();
+  SnapshotRow row;
+  row.stream_id = stream_id;
+  row.version = version;
+  row.schema = schema;
+  row.key_id = probe.key_id;
+  row.nonce.resize(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+  secure_random(row.nonce.data(), row.nonce.size());
+  std::string ad = snapshot_ad(stream_id, version, schema, row.key_id);
+  Nonce nonce;
+  std::copy(row.nonce.begin(), row.nonce.end(), nonce.begin());
+  seal_into(*dek, nonce, as_bytes(ad), plaintext, row.ciphertext);
+  return store_.save_snapshot(row);
+}
+
+Result<std::optional<EventLog::Snapshot>> EventLog::load_snapshot(const std::string& stream_id) {
+  auto row = store_.load_snapshot(stream_id);
+  if (!row) return row.status();
+  if (!row.value()) return std::optional<Snapshot>();
+  const SnapshotRow& r = **row;
+  EventHeader probe;
+  probe.stream_id = stream_id;
+  probe.key_id = r.key_id;
+  auto dek = impl_->dek_for_read(probe);
+  if (!dek) return dek.status();
+  if (r.nonce.size() != crypto_aead_xchacha20poly1305_ietf_NPUBBYTES ||
+      r.ciphertext.size() < crypto_aead_xchacha20poly1305_ietf_ABYTES)
+    return Status(ErrorCode::kIntegrity, "snapshot of " + stream_id + " is malformed");
+  std::string ad = snapshot_ad(stream_id, r.version, r.schema, r.key_id);
+  Snapshot out;
+  out.version = r.version;
+  out.schema = r.schema;
+  out.plaintext.resize(r.ciphertext.size() - crypto_aead_xchacha20poly1305_ietf_ABYTES);
+  unsigned long long mlen = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          out.plaintext.data(), &mlen, nullptr, r.ciphertext.data(), r.ciphertext.size(),
+          reinterpret_cast<const uint8_t*>(ad.data()), ad.size(), r.nonce.data(), dek->data()) != 0)
+    return Status(ErrorCode::kIntegrity, "snapshot of " + stream_id + " does not authenticate");
+  return std::optional<Snapshot>(std::move(out));
+}
+
 Result<uint32_t> EventLog::rotate_dek(const std::string& stream_id) {
   if (!is_valid_stream_id(stream_id))
     return Status(ErrorCode::kInvalidArgument, "stream_id is not of the form <kind>/<opaque id>");

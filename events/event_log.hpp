@@ -83,6 +83,18 @@ class EventLog {
   // checked (verify does both as part of the chain walk). Empty when shredded.
   Result<std::optional<DomainEvent>> open_payload(const RawEvent& raw, const EventHeader& header);
 
+  // Snapshots: `plaintext` is an aggregate's encoded state at `version` (schema `schema`),
+  // encrypted under the stream's current DEK. load_snapshot answers nullopt when there is none;
+  // an error when one exists but does not open (the caller replays from the start instead).
+  struct Snapshot {
+    uint64_t version = 0;
+    uint32_t schema = 0;
+    Bytes plaintext;
+  };
+  Status save_snapshot(const std::string& stream_id, uint64_t version, uint32_t schema,
+                       BytesView plaintext);
+  Result<std::optional<Snapshot>> load_snapshot(const std::string& stream_id);
+
   // Starts a new DEK version for the stream; returns it. Old events stay readable.
   Result<uint32_t> rotate_dek(const std::string& stream_id);
   // Destroys every DEK of the stream: its payloads become unreadable; the chain still verifies.

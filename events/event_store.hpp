@@ -49,6 +49,17 @@ struct RawEvent {
   Bytes hash;  // 32 bytes when intact
 };
 
+// An aggregate snapshot as stored: not part of any chain, replaceable, encrypted under the
+// stream's DEK `key_id` with the stream, version and schema as associated data.
+struct SnapshotRow {
+  std::string stream_id;
+  uint64_t version = 0;       // the stream version the snapshot reflects
+  uint32_t schema = 0;        // the aggregate's snapshot schema
+  std::string key_id;
+  Bytes nonce;
+  Bytes ciphertext;
+};
+
 struct StreamHead {
   uint64_t version = 0;  // 0: the stream has no events
   Hash hash{};           // hash of the last event (kZeroHash when version is 0)
@@ -66,7 +77,7 @@ class WriteTxn {
   virtual Status insert_dek(const WrappedDek& dek) = 0;
   virtual Result<std::vector<WrappedDek>> all_deks() = 0;
   virtual Status update_wrapped_dek(const WrappedDek& dek) = 0;  // after a KEK rotation
-  // Destroys a stream's DEKs and marks it shredded; its events stay for the chain.
+  // Destroys a stream's DEKs and snapshots and marks it shredded; its events stay for the chain.
   virtual Status shred_stream(const std::string& stream_id, int64_t at_us) = 0;
   virtual Status commit() = 0;
 };
@@ -93,6 +104,9 @@ class EventStore {
   virtual Status check_physical() = 0;
   // Makes deleted key material unrecoverable from free pages and logs (after a shred).
   virtual Status purge_deleted() = 0;
+  // The latest snapshot of a stream replaces any earlier one. Durable like an append.
+  virtual Status save_snapshot(const SnapshotRow& row) = 0;
+  virtual Result<std::optional<SnapshotRow>> load_snapshot(const std::string& stream_id) = 0;
 };
 
 }  // namespace rxp::events

@@ -38,6 +38,15 @@ const char* const kMigrations[] = {
       stream_id   TEXT PRIMARY KEY,
       shredded_at INTEGER NOT NULL);
     )sql",
+    R"sql(
+    CREATE TABLE snapshots (
+      stream_id TEXT PRIMARY KEY,
+      version   INTEGER NOT NULL,
+      schema    INTEGER NOT NULL,
+      key_id    TEXT    NOT NULL,
+      nonce     BLOB    NOT NULL,
+      payload   BLOB    NOT NULL);
+    )sql",
 };
 constexpr int kSchemaVersion = sizeof kMigrations / sizeof kMigrations[0];
 
@@ -289,10 +298,44 @@ class SqliteStore final : public EventStore {
     return exec(wconn_->db, "PRAGMA wal_checkpoint(TRUNCATE)", "checkpoint");
   }
 
+  Status save_snapshot(const SnapshotRow& row) override {
+    if (options_.read_only) return Status(ErrorCode::kInvalidArgument, "store opened read-only");
+    std::lock_guard lock(wmu_);
+    Stmt& s = w_->save_snapshot;
+    StmtGuard g{s};
+    s.bind(1, row.stream_id);
+    s.bind(2, static_cast<int64_t>(row.version));
+    s.bind(3, static_cast<int64_t>(row.schema));
+    s.bind(4, row.key_id);
+    s.bind(5, BytesView(row.nonce));
+    s.bind(6, BytesView(row.ciphertext));
+    int rc = s.step();
+    return rc == SQLITE_DONE ? Status::ok() : sql_error(wconn_->db, rc, "cannot save a snapshot");
+  }
+
+  Result<std::optional<SnapshotRow>> load_snapshot(const std::string& stream_id) override {
+    std::lock_guard lock(rmu_);
+    Stmt& s = r_->load_snapshot;
+    StmtGuard g{s};
+    s.bind(1, stream_id);
+    int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<SnapshotRow>();
+    if (rc != SQLITE_ROW) return sql_error(rconn_->db, rc, "cannot read a snapshot");
+    SnapshotRow row;
+    row.stream_id = s.text(0);
+    row.version = static_cast<uint64_t>(s.i64(1));
+    row.schema = static_cast<uint32_t>(s.i64(2));
+    row.key_id = s.text(3);
+    row.nonce = s.blob(4);
+    row.ciphertext = s.blob(5);
+    return std::optional<SnapshotRow>(std::move(row));
+  }
+
   // ---- used by SqliteTxn ----
   struct Statements {
     Stmt read_stream, read_all, head, find_dek, is_shredded, stream_head, insert_event,
-        current_dek, insert_dek, all_deks, update_dek, delete_deks, insert_shredded;
+        current_dek, insert_dek, all_deks, update_dek, delete_deks, insert_shredded, save_snapshot,
+        load_snapshot, delete_snapshots;
     explicit Statements(sqlite3* db)
         : read_stream(db, (std::string("SELECT ") + kEventColumns + " FROM events WHERE stream_id=?1 AND version>=?2 ORDER BY version LIMIT ?3").c_str()),
           read_all(db, (std::string("SELECT ") + kEventColumns + " FROM events WHERE position>=?1 ORDER BY position LIMIT ?2").c_str()),
@@ -306,10 +349,14 @@ class SqliteStore final : public EventStore {
           all_deks(db, (std::string("SELECT ") + kDekColumns + " FROM deks ORDER BY dek_id").c_str()),
           update_dek(db, "UPDATE deks SET kek_id=?2, wrapped=?3 WHERE dek_id=?1"),
           delete_deks(db, "DELETE FROM deks WHERE stream_id=?1"),
-          insert_shredded(db, "INSERT OR IGNORE INTO shredded_streams(stream_id, shredded_at) VALUES(?1,?2)") {}
+          insert_shredded(db, "INSERT OR IGNORE INTO shredded_streams(stream_id, shredded_at) VALUES(?1,?2)"),
+          save_snapshot(db, "INSERT OR REPLACE INTO snapshots(stream_id, version, schema, key_id, nonce, payload) VALUES(?1,?2,?3,?4,?5,?6)"),
+          load_snapshot(db, "SELECT stream_id, version, schema, key_id, nonce, payload FROM snapshots WHERE stream_id=?1"),
+          delete_snapshots(db, "DELETE FROM snapshots WHERE stream_id=?1") {}
     Status check(sqlite3* db) {
       for (Stmt* s : {&read_stream, &read_all, &head, &find_dek, &is_shredded, &stream_head, &insert_event,
-                      &current_dek, &insert_dek, &all_deks, &update_dek, &delete_deks, &insert_shredded})
+                      &current_dek, &insert_dek, &all_deks, &update_dek, &delete_deks, &insert_shredded,
+                      &save_snapshot, &load_snapshot, &delete_snapshots})
         if (!s->ok()) return sql_error(db, s->prepare_rc(), "cannot prepare statements");
       return Status::ok();
     }
@@ -534,6 +581,13 @@ Status SqliteTxn::shred_stream(const std::string& stream_id, int64_t at_us) {
     s.bind(1, stream_id);
     int rc = s.step();
     if (rc != SQLITE_DONE) return sql_error(db, rc, "cannot destroy DEKs");
+  }
+  {
+    Stmt& s = store_.w_->delete_snapshots;
+    StmtGuard g{s};
+    s.bind(1, stream_id);
+    int rc = s.step();
+    if (rc != SQLITE_DONE) return sql_error(db, rc, "cannot delete snapshots");
   }
   Stmt& s = store_.w_->insert_shredded;
   StmtGuard g{s};

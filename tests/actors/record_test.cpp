@@ -151,3 +151,25 @@ BOOST_AUTO_TEST_CASE(parent_proxy_of_an_adolescent_does_not_see_confidential_med
   BOOST_CHECK_EQUAL(shown[0].id, "med-1");
   BOOST_CHECK_EQUAL(view_of(st, Section::kMedications, run(st, ViewSection{}, doc).decision).medications.size(), 2u);
 }
+
+#include "actors/record_snapshot.hpp"
+
+BOOST_AUTO_TEST_CASE(snapshot_round_trips_the_whole_state_and_refuses_what_it_cannot_read) {
+  RecordState st = adult_record_with_care();
+  auto doc = who("doc", Role::kClinician);
+  run(st, med("med-1", "warfarin", true), doc);
+  run(st, RecordPgx{{"pgx-1", "CYP2C9", "*1/*3", "IM", "reduce dose"}}, doc);
+  run(st, RecordDosingGuidance{{"dg-1", "med-1", "start 2.5 mg", "CPIC"}}, doc);
+  run(st, ReportAdverseEvent{{"ae-1", "med-1", "bruising", "mild", "2026-06-01"}}, doc);
+  auto er = who("doc9", Role::kClinician);
+  run(st, InvokeBreakGlass{"emergency", "unconscious in ED, anticoagulant status?", kMinute}, er);
+  Bytes snap = encode_snapshot(st);
+  auto back = decode_snapshot(kSnapshotSchema, snap);
+  BOOST_REQUIRE(back.is_ok());
+  BOOST_CHECK(back.value() == st);
+  BOOST_CHECK(decode_snapshot(kSnapshotSchema + 1, snap).status().code() == ErrorCode::kUnknownType);
+  for (size_t n : {size_t{0}, snap.size() / 2, snap.size() - 1})
+    BOOST_CHECK(!decode_snapshot(kSnapshotSchema, BytesView(snap.data(), n)).is_ok());
+  snap.push_back(0);
+  BOOST_CHECK(!decode_snapshot(kSnapshotSchema, snap).is_ok());
+}
