@@ -44,6 +44,14 @@ void commit(JournalState& st) {
 journal_actor::behavior_type journal(journal_actor::stateful_pointer<JournalState> self,
                                      events::EventLog* log) {
   self->state.log = log;
+  // CAF 0.17 drops an undelivered promise silently, which would leave its requester waiting
+  // forever: on shutdown every parked append is answered (not written).
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    for (auto& p : self->state.parked)
+      p.promise.deliver(AppendReply{Status(ErrorCode::kInternal, "journal shut down"), {}});
+    self->state.parked.clear();
+    self->quit(msg.reason);
+  });
   return {
       [=](append_atom, events::AppendRequest& request) -> caf::result<AppendReply> {
         auto promise = self->make_response_promise<AppendReply>();

@@ -10,6 +10,8 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <functional>
+
 #include "actors/messages.hpp"
 
 namespace rxp::actors {
@@ -22,6 +24,7 @@ using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+using call_atom = caf::atom_constant<caf::atom("call")>;
 
 using journal_actor =
     caf::typed_actor<caf::replies_to<append_atom, events::AppendRequest>::with<AppendReply>,
@@ -37,8 +40,16 @@ using registry_actor =
     caf::typed_actor<caf::replies_to<command_atom, RecordRequest>::with<RecordReply>,
                      caf::replies_to<stats_atom>::with<RegistryStats>, caf::reacts_to<sweep_atom>>;
 
+// The runtime's client: forwards callers' commands and runs their callbacks.
+struct Call {
+  RecordRequest request;
+  std::function<void(RecordReply)> done;
+};
+using client_actor = caf::typed_actor<caf::reacts_to<call_atom, Call>>;
+
 }  // namespace rxp::actors
 
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::Call)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::events::AppendRequest)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::AppendReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::LoadReply)

@@ -53,7 +53,6 @@ record_actor activate(Self self, const std::string& id) {
   auto& st = self->state;
   auto handle = spawn_record(self->system(), id, st.deps);
   self->monitor(handle);
-  self->link_to(handle);  // records end with the registry (a passivated one quits normally)
   st.by_addr[handle.address()] = id;
   st.lru.push_back(id);
   st.live[id] = {handle, st.deps.clock->now_us(), std::prev(st.lru.end())};
@@ -97,6 +96,21 @@ registry_actor::behavior_type registry(Self self, RecordDeps deps, RegistryConfi
   self->state.deps = deps;
   self->state.config = config;
   self->set_down_handler([=](caf::down_msg& msg) { on_down(self, msg); });
+  // On shutdown, records are passivated (a message, handled after whatever they are doing;
+  // killing one mid-append would drop its caller's promise, which CAF 0.17 never answers),
+  // and held commands are answered.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    auto& st = self->state;
+    for (auto& [id, live] : st.live) self->send(live.handle, passivate_atom::value);
+    for (auto& [id, held] : st.passivating)
+      for (auto& w : held) {
+        RecordReply r;
+        r.error = Status(ErrorCode::kInternal, "shutting down");
+        w.promise.deliver(std::move(r));
+      }
+    st.passivating.clear();
+    self->quit(msg.reason);
+  });
   self->delayed_send(self, config.sweep_every, sweep_atom::value);
   return {
       [=](command_atom, RecordRequest& req) -> caf::result<RecordReply> {

@@ -1,10 +1,58 @@
 #include "actors/runtime.hpp"
 
 #include <caf/all.hpp>
+#include <unordered_map>
 
 #include "actors/runtime_parts.hpp"
 
 namespace rxp::actors {
+namespace {
+
+// One long-lived actor forwards every send(): spawning one per request cost more than the
+// request. Each callback runs exactly once: with the answer, or with an error when the
+// runtime shuts down first.
+struct ClientState {
+  ClientState() = default;  // CAF 0.17 builds aggregate states from `self` otherwise
+  registry_actor registry;
+  uint64_t next = 0;
+  std::unordered_map<uint64_t, std::function<void(RecordReply)>> pending;
+};
+
+void finish(client_actor::stateful_pointer<ClientState> self, uint64_t id, RecordReply r) {
+  auto it = self->state.pending.find(id);
+  if (it == self->state.pending.end()) return;
+  auto done = std::move(it->second);
+  self->state.pending.erase(it);
+  done(std::move(r));
+}
+
+RecordReply shutting_down() {
+  RecordReply r;
+  r.error = Status(ErrorCode::kInternal, "runtime shut down");
+  return r;
+}
+
+client_actor::behavior_type client(client_actor::stateful_pointer<ClientState> self,
+                                   registry_actor registry) {
+  self->state.registry = registry;
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    auto pending = std::move(self->state.pending);
+    self->state.pending.clear();
+    for (auto& [id, done] : pending) done(shutting_down());
+    self->quit(msg.reason);
+  });
+  return {
+      [=](call_atom, Call& call) {
+        uint64_t id = self->state.next++;
+        self->state.pending.emplace(id, std::move(call.done));
+        self->request(self->state.registry, caf::infinite, command_atom::value, std::move(call.request))
+            .then([=](RecordReply& r) { finish(self, id, std::move(r)); },
+                  [=](caf::error&) { finish(self, id, shutting_down()); });
+      },
+  };
+}
+
+}  // namespace
 
 struct Runtime::Impl {
   caf::actor_system_config config;
@@ -12,6 +60,7 @@ struct Runtime::Impl {
   journal_actor journal;
   loader_actor loader;
   registry_actor registry;
+  client_actor client;
 };
 
 Runtime::Runtime(events::EventLog& log, const Clock& clock, RuntimeOptions options)
@@ -25,14 +74,17 @@ Runtime::Runtime(events::EventLog& log, const Clock& clock, RuntimeOptions optio
   RecordDeps deps{impl_->journal, impl_->loader, &clock};
   RegistryConfig rc{options.max_live_records, options.idle_us, options.sweep_every};
   impl_->registry = spawn_registry(sys, deps, rc);
+  impl_->client = sys.spawn(client, impl_->registry);
 }
 
 Runtime::~Runtime() {
-  for (auto a : {caf::actor_cast<caf::actor>(impl_->registry),
+  for (auto a : {caf::actor_cast<caf::actor>(impl_->client),
+                 caf::actor_cast<caf::actor>(impl_->registry),
                  caf::actor_cast<caf::actor>(impl_->journal),
                  caf::actor_cast<caf::actor>(impl_->loader)})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   // Detached actors are destroyed, and their threads end, only once no handle remains.
+  impl_->client = nullptr;
   impl_->registry = nullptr;
   impl_->journal = nullptr;
   impl_->loader = nullptr;
@@ -52,17 +104,7 @@ RecordReply Runtime::call(RecordRequest request, std::chrono::milliseconds timeo
 }
 
 void Runtime::send(RecordRequest request, std::function<void(RecordReply)> done) {
-  auto registry = impl_->registry;
-  impl_->system->spawn([registry, request = std::move(request),
-                        done = std::move(done)](caf::event_based_actor* self) mutable {
-    self->request(registry, caf::infinite, command_atom::value, std::move(request))
-        .then([=](RecordReply& r) { done(std::move(r)); },
-              [=](caf::error&) {
-                RecordReply r;
-                r.error = Status(ErrorCode::kInternal, "record request failed");
-                done(std::move(r));
-              });
-  });
+  caf::anon_send(impl_->client, call_atom::value, Call{std::move(request), std::move(done)});
 }
 
 RegistryStats Runtime::stats() {

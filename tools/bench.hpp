@@ -24,7 +24,18 @@ struct BenchReplayOptions {
   bool json = false;
 };
 
+struct BenchRecordReadOptions {
+  std::string data;
+  size_t records = 1000;        // records the reads are spread over
+  size_t reads = 20000;
+  size_t callers = 64;          // concurrent callers
+  size_t activations = 200;     // records activated from a snapshot for the p99
+  size_t idle_records = 100000; // idle record actors for the memory figure
+  bool json = false;
+};
+
 int run_bench_append(const BenchAppendOptions& o);
+int run_bench_record_read(const BenchRecordReadOptions& o);
 int run_bench_replay(const BenchReplayOptions& o);
 
 // Synthetic traffic for benchmarks: ~256-byte payloads over `streams` record streams.

@@ -34,6 +34,17 @@ void add_bench(CLI::App& app, int& exit_code) {
   append->add_flag("--json", a->json, "Print one JSON object");
   append->callback([a, &exit_code] { exit_code = run_bench_append(*a); });
 
+  auto rr = std::make_shared<BenchRecordReadOptions>();
+  auto* record_read = bench->add_subcommand("record-read", "Audited reads through the actor runtime vs plain batched inserts");
+  record_read->add_option("--data", rr->data, "Scratch data directory (created)")->required();
+  record_read->add_option("--records", rr->records, "Records the reads are spread over")->check(whole_number(10000000));
+  record_read->add_option("--reads", rr->reads, "Audited reads")->check(whole_number(100000000));
+  record_read->add_option("--callers", rr->callers, "Concurrent callers")->check(whole_number(4096));
+  record_read->add_option("--activations", rr->activations, "Records activated for the p99")->check(whole_number(100000));
+  record_read->add_option("--idle-records", rr->idle_records, "Idle record actors for the memory figure")->check(whole_number(10000000));
+  record_read->add_flag("--json", rr->json, "Print one JSON object");
+  record_read->callback([rr, &exit_code] { exit_code = run_bench_record_read(*rr); });
+
   auto r = std::make_shared<BenchReplayOptions>();
   auto* replay = bench->add_subcommand("replay", "Read+verify+decrypt+decode vs an in-memory decrypt+hash loop");
   replay->add_option("--data", r->data, "Data directory (populated if new)")->required();
