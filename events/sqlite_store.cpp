@@ -135,6 +135,27 @@ RawEvent event_from(Stmt& s) {
   return e;
 }
 
+// Runs a statement that yields at most one row: the row (read by `from`), nothing, or the
+// error.
+template <class Row, class From>
+Result<std::optional<Row>> query_optional(Stmt& s, sqlite3* db, From from, const char* what) {
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return std::optional<Row>(from(s));
+  if (rc == SQLITE_DONE) return std::optional<Row>();
+  return sql_error(db, rc, what);
+}
+
+SnapshotRow snapshot_from(Stmt& s) {
+  SnapshotRow row;
+  row.stream_id = s.text(0);
+  row.version = static_cast<uint64_t>(s.i64(1));
+  row.schema = static_cast<uint32_t>(s.i64(2));
+  row.key_id = s.text(3);
+  row.nonce = s.blob(4);
+  row.ciphertext = s.blob(5);
+  return row;
+}
+
 constexpr const char* kDekColumns = "dek_id, stream_id, version, kek_id, wrapped, created_at";
 constexpr const char* kEventColumns = "position, stream_id, version, header, payload, hash";
 
@@ -259,10 +280,7 @@ class SqliteStore final : public EventStore {
     Stmt& s = r_->find_dek;
     StmtGuard g{s};
     s.bind(1, dek_id);
-    int rc = s.step();
-    if (rc == SQLITE_ROW) return std::optional<WrappedDek>(dek_from(s));
-    if (rc == SQLITE_DONE) return std::optional<WrappedDek>();
-    return sql_error(rconn_->db, rc, "cannot read a DEK");
+    return query_optional<WrappedDek>(s, rconn_->db, dek_from, "cannot read a DEK");
   }
 
   Result<bool> is_shredded(const std::string& stream_id) override {
@@ -318,17 +336,7 @@ class SqliteStore final : public EventStore {
     Stmt& s = r_->load_snapshot;
     StmtGuard g{s};
     s.bind(1, stream_id);
-    int rc = s.step();
-    if (rc == SQLITE_DONE) return std::optional<SnapshotRow>();
-    if (rc != SQLITE_ROW) return sql_error(rconn_->db, rc, "cannot read a snapshot");
-    SnapshotRow row;
-    row.stream_id = s.text(0);
-    row.version = static_cast<uint64_t>(s.i64(1));
-    row.schema = static_cast<uint32_t>(s.i64(2));
-    row.key_id = s.text(3);
-    row.nonce = s.blob(4);
-    row.ciphertext = s.blob(5);
-    return std::optional<SnapshotRow>(std::move(row));
+    return query_optional<SnapshotRow>(s, rconn_->db, snapshot_from, "cannot read a snapshot");
   }
 
   // ---- used by SqliteTxn ----
@@ -534,10 +542,7 @@ Result<std::optional<WrappedDek>> SqliteTxn::current_dek(const std::string& stre
   Stmt& s = store_.w_->current_dek;
   StmtGuard g{s};
   s.bind(1, stream_id);
-  int rc = s.step();
-  if (rc == SQLITE_ROW) return std::optional<WrappedDek>(dek_from(s));
-  if (rc == SQLITE_DONE) return std::optional<WrappedDek>();
-  return sql_error(store_.wconn_->db, rc, "cannot read a DEK");
+  return query_optional<WrappedDek>(s, store_.wconn_->db, dek_from, "cannot read a DEK");
 }
 
 Status SqliteTxn::insert_dek(const WrappedDek& d) {

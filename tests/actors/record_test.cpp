@@ -3,8 +3,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include "actors/record.hpp"
+#include "actors/record_snapshot.hpp"
+
+#include "tests/actors/subjects.hpp"
 
 using namespace rxp;
+using rxp::testkit::who;
 using namespace rxp::record;
 using policy::Role;
 using policy::Section;
@@ -13,14 +17,6 @@ namespace {
 
 constexpr int64_t kNow = 1781524800000000;  // 2026-06-15T12:00:00Z
 constexpr int64_t kMinute = 60'000'000;
-
-policy::Subject who(std::string id, Role role, std::string patient = "") {
-  policy::Subject s;
-  s.user_id = std::move(id);
-  s.roles = {role};
-  s.patient_id = std::move(patient);
-  return s;
-}
 
 // Runs decide and applies its events, as the actor would after a durable append.
 Decided run(RecordState& st, const RecordCommand& c, const policy::Subject& s, int64_t now = kNow) {
@@ -151,8 +147,6 @@ BOOST_AUTO_TEST_CASE(parent_proxy_of_an_adolescent_does_not_see_confidential_med
   BOOST_CHECK_EQUAL(shown[0].id, "med-1");
   BOOST_CHECK_EQUAL(view_of(st, Section::kMedications, run(st, ViewSection{}, doc).decision).medications.size(), 2u);
 }
-
-#include "actors/record_snapshot.hpp"
 
 BOOST_AUTO_TEST_CASE(snapshot_round_trips_the_whole_state_and_refuses_what_it_cannot_read) {
   RecordState st = adult_record_with_care();

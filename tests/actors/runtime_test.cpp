@@ -11,7 +11,10 @@
 #include "tests/testkit/fault_vfs.hpp"
 #include "tests/testkit/testkit.hpp"
 
+#include "tests/actors/subjects.hpp"
+
 using namespace rxp;
+using rxp::testkit::who;
 using namespace rxp::actors;
 using namespace rxp::record;
 using policy::Role;
@@ -19,14 +22,6 @@ using policy::Section;
 using rxp::testkit::TestLog;
 
 namespace {
-
-policy::Subject who(std::string id, Role role, std::string patient = "") {
-  policy::Subject s;
-  s.user_id = std::move(id);
-  s.roles = {role};
-  s.patient_id = std::move(patient);
-  return s;
-}
 
 RecordRequest req(std::string pid, policy::Subject s, RecordCommand c) {
   return RecordRequest{std::move(pid), std::move(s), "ses-1", "corr-1", std::move(c)};
