@@ -38,7 +38,8 @@ struct RegistryState {
 
 using Self = registry_actor::stateful_pointer<RegistryState>;
 
-void passivate(Self self, const std::string& id) {
+// `id` by value: callers pass lru.front(), whose node this function erases.
+void passivate(Self self, std::string id) {
   auto& st = self->state;
   auto it = st.live.find(id);
   if (it == st.live.end()) return;
