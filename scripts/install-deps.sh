@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config
   libsodium-dev libsqlite3-dev sqlite3 libssl-dev
-  libboost-test-dev libcereal-dev nlohmann-json3-dev libcli11-dev libcaf-dev
+  libboost-test-dev libcereal-dev nlohmann-json3-dev libcli11-dev libcaf-dev oathtool
 )
 missing=()
 for p in "${packages[@]}"; do
