@@ -172,6 +172,8 @@ Rule rule_for(Privilege p) {
       {kProxiesGrant,       kSelfStepUp, kNo,    kNo,             kNo,         kAnyStepUp, kNo},
       {kProxiesRevoke,      kSelf,       kNo,    kNo,             kNo,         kAny,       kNo},
       {kBreakGlassInvoke,   kNo,         kNo,    kNoCare,         kNo,         kNo,        kNo},
+      {kRecordCreate,       kNo,         kNo,    kNo,             kNo,         kAny,       kNo},
+      {kCareRelationshipsManage, kNo,    kNo,    kNo,             kNo,         kAny,       kNo},
   };
   // clang-format on
   for (const Rule& rule : kRules) {
@@ -303,6 +305,10 @@ const char* privilege_name(Privilege p) {
       return "record.proxies.revoke";
     case Privilege::kBreakGlassInvoke:
       return "break_glass.invoke";
+    case Privilege::kRecordCreate:
+      return "record.create";
+    case Privilege::kCareRelationshipsManage:
+      return "record.care_relationships.manage";
   }
   return "unknown";
 }
@@ -326,6 +332,8 @@ std::optional<Section> section_of(Privilege p) {
     case Privilege::kProxiesGrant:
     case Privilege::kProxiesRevoke:
     case Privilege::kBreakGlassInvoke:
+    case Privilege::kRecordCreate:
+    case Privilege::kCareRelationshipsManage:
       return std::nullopt;
   }
   return std::nullopt;

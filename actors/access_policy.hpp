@@ -46,6 +46,8 @@
 //   proxies.revoke        [-]              self; admin (any record)
 //   break_glass.invoke    [-]              clinician without care (any record; break-glass
 //                                          already active is fine)
+//   record.create         [-]              admin (any record)
+//   care_relationships.manage [-]          admin (any record)
 // Everything else is denied. Admin and auditor never read clinical sections. A privilege with
 // no section [-] is never reachable through a proxy grant.
 //
@@ -80,6 +82,8 @@ enum class Privilege {
   kProxiesGrant,
   kProxiesRevoke,
   kBreakGlassInvoke,
+  kRecordCreate,
+  kCareRelationshipsManage,
 };
 
 enum class Section { kMedications, kPgx, kAdverseEvents, kDosing, kAccessLog };

@@ -17,57 +17,62 @@ template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
 
 std::optional<Section> parse_section(const std::string& name) {
-  for (Section s : {Section::kMedications, Section::kPgx, Section::kAdverseEvents,
-                    Section::kDosing, Section::kAccessLog})
+  for (Section s : {Section::kMedications, Section::kPgx, Section::kAdverseEvents, Section::kDosing,
+                    Section::kAccessLog})
     if (name == policy::section_name(s)) return s;
   return std::nullopt;
 }
 
 Privilege read_privilege(Section s) {
   switch (s) {
-    case Section::kMedications: return Privilege::kMedicationsRead;
-    case Section::kPgx: return Privilege::kPgxRead;
-    case Section::kAdverseEvents: return Privilege::kAdverseEventsRead;
-    case Section::kDosing: return Privilege::kDosingRead;
-    case Section::kAccessLog: return Privilege::kAccessLogRead;
+    case Section::kMedications:
+      return Privilege::kMedicationsRead;
+    case Section::kPgx:
+      return Privilege::kPgxRead;
+    case Section::kAdverseEvents:
+      return Privilege::kAdverseEventsRead;
+    case Section::kDosing:
+      return Privilege::kDosingRead;
+    case Section::kAccessLog:
+      return Privilege::kAccessLogRead;
   }
   return Privilege::kMedicationsRead;
 }
 
-// Which privilege a command needs; nullopt for the administrative commands that the access
-// policy does not cover yet (record creation, care relationships): those need the admin role.
-std::optional<Privilege> privilege_of(const RecordCommand& c) {
+// Which privilege a command needs.
+Privilege privilege_of(const RecordCommand& c) {
   return std::visit(
       Overloaded{
-          [](const CreateRecord&) -> std::optional<Privilege> { return std::nullopt; },
-          [](const AddCareRelationship&) -> std::optional<Privilege> { return std::nullopt; },
-          [](const EndCareRelationship&) -> std::optional<Privilege> { return std::nullopt; },
-          [](const AddMedication&) -> std::optional<Privilege> { return Privilege::kMedicationsWrite; },
-          [](const ChangeMedication&) -> std::optional<Privilege> { return Privilege::kMedicationsWrite; },
-          [](const DiscontinueMedication&) -> std::optional<Privilege> { return Privilege::kMedicationsWrite; },
+          [](const CreateRecord&) -> Privilege { return Privilege::kRecordCreate; },
+          [](const AddCareRelationship&) -> Privilege {
+            return Privilege::kCareRelationshipsManage;
+          },
+          [](const EndCareRelationship&) -> Privilege {
+            return Privilege::kCareRelationshipsManage;
+          },
+          [](const AddMedication&) -> Privilege { return Privilege::kMedicationsWrite; },
+          [](const ChangeMedication&) -> Privilege { return Privilege::kMedicationsWrite; },
+          [](const DiscontinueMedication&) -> Privilege { return Privilege::kMedicationsWrite; },
           // PGx results are entered by the care team, like any other clinical write.
-          [](const RecordPgx&) -> std::optional<Privilege> { return Privilege::kMedicationsWrite; },
-          [](const ReportAdverseEvent&) -> std::optional<Privilege> { return Privilege::kAdverseEventReport; },
-          [](const RecordDosingGuidance&) -> std::optional<Privilege> { return Privilege::kDoseCalculatorUse; },
-          [](const GrantProxy&) -> std::optional<Privilege> { return Privilege::kProxiesGrant; },
-          [](const RevokeProxy&) -> std::optional<Privilege> { return Privilege::kProxiesRevoke; },
-          [](const InvokeBreakGlass&) -> std::optional<Privilege> { return Privilege::kBreakGlassInvoke; },
-          [](const ViewSection& v) -> std::optional<Privilege> { return read_privilege(v.section); },
-          [](const ExportRecord&) -> std::optional<Privilege> { return Privilege::kExport; },
+          [](const RecordPgx&) -> Privilege { return Privilege::kMedicationsWrite; },
+          [](const ReportAdverseEvent&) -> Privilege { return Privilege::kAdverseEventReport; },
+          [](const RecordDosingGuidance&) -> Privilege { return Privilege::kDoseCalculatorUse; },
+          [](const GrantProxy&) -> Privilege { return Privilege::kProxiesGrant; },
+          [](const RevokeProxy&) -> Privilege { return Privilege::kProxiesRevoke; },
+          [](const InvokeBreakGlass&) -> Privilege { return Privilege::kBreakGlassInvoke; },
+          [](const ViewSection& v) -> Privilege { return read_privilege(v.section); },
+          [](const ExportRecord&) -> Privilege { return Privilege::kExport; },
       },
       c);
 }
 
 std::string action_name(const RecordCommand& c) {
-  if (auto p = privilege_of(c)) return policy::privilege_name(*p);
-  if (std::holds_alternative<CreateRecord>(c)) return "record.create";
-  return "record.care_relationships.manage";
+  return policy::privilege_name(privilege_of(c));
 }
 
 std::string section_of_command(const RecordCommand& c) {
   if (const auto* v = std::get_if<ViewSection>(&c)) return policy::section_name(v->section);
-  if (auto p = privilege_of(c))
-    if (auto s = policy::section_of(*p)) return policy::section_name(*s);
+  if (auto s = policy::section_of(privilege_of(c))) return policy::section_name(*s);
   return "";
 }
 
@@ -75,7 +80,8 @@ Decided deny(const RecordCommand& c, Outcome outcome, std::string reason) {
   Decided d;
   d.outcome = outcome;
   d.reason = reason;
-  d.events.push_back(events::AccessDenied{action_name(c), section_of_command(c), std::move(reason)});
+  d.events.push_back(
+      events::AccessDenied{action_name(c), section_of_command(c), std::move(reason)});
   return d;
 }
 
@@ -172,8 +178,9 @@ Decided validate_and_decide(const RecordState& s, const std::string& patient_id,
             return ok({g});
           },
           [&](const RevokeProxy& c) {
-            bool live = std::any_of(s.access.proxies.begin(), s.access.proxies.end(),
-                                    [&](const auto& g) { return g.grant_id == c.grant_id && !g.revoked; });
+            bool live =
+                std::any_of(s.access.proxies.begin(), s.access.proxies.end(),
+                            [&](const auto& g) { return g.grant_id == c.grant_id && !g.revoked; });
             if (!live) return invalid("grant_id");
             return ok({events::ProxyRevoked{c.grant_id}});
           },
@@ -181,7 +188,8 @@ Decided validate_and_decide(const RecordState& s, const std::string& patient_id,
             if (!events::is_opaque_id(c.reason_code, false)) return invalid("reason_code");
             if (c.justification.size() < kMinJustification) return invalid("justification");
             if (c.duration_us <= 0 || c.duration_us > kMaxBreakGlassUs) return invalid("duration");
-            return ok({events::BreakGlassInvoked{c.reason_code, c.justification, now + c.duration_us}});
+            return ok(
+                {events::BreakGlassInvoked{c.reason_code, c.justification, now + c.duration_us}});
           },
           [&](const ViewSection& c) {
             std::string purpose = decision.via_break_glass ? "emergency" : c.purpose;
@@ -192,7 +200,8 @@ Decided validate_and_decide(const RecordState& s, const std::string& patient_id,
           },
           [&](const ExportRecord& c) {
             if (c.format != "json" && c.format != "fhir") return invalid("format");
-            return ok({events::RecordExported{{"medications", "pgx", "adverse_events", "dosing"}, c.format}});
+            return ok({events::RecordExported{{"medications", "pgx", "adverse_events", "dosing"},
+                                              c.format}});
           },
       },
       command);
@@ -217,74 +226,78 @@ bool RecordState::operator==(const RecordState& o) const {
          residence_state == o.residence_state && vip == o.vip && medications == o.medications &&
          pgx == o.pgx && adverse_events == o.adverse_events && dosing == o.dosing &&
          access.patient_id == o.access.patient_id && access.birth_date == o.access.birth_date &&
-         std::equal(access.care.begin(), access.care.end(), o.access.care.begin(), o.access.care.end(), care_eq) &&
-         std::equal(access.proxies.begin(), access.proxies.end(), o.access.proxies.begin(), o.access.proxies.end(), proxy_eq) &&
-         std::equal(access.break_glass.begin(), access.break_glass.end(), o.access.break_glass.begin(), o.access.break_glass.end(), bg_eq);
+         std::equal(access.care.begin(), access.care.end(), o.access.care.begin(),
+                    o.access.care.end(), care_eq) &&
+         std::equal(access.proxies.begin(), access.proxies.end(), o.access.proxies.begin(),
+                    o.access.proxies.end(), proxy_eq) &&
+         std::equal(access.break_glass.begin(), access.break_glass.end(),
+                    o.access.break_glass.begin(), o.access.break_glass.end(), bg_eq);
 }
 
 void apply(RecordState& s, const events::EventHeader& h, const DomainEvent& event) {
   s.version = h.version;
-  std::visit(
-      Overloaded{
-          [&](const events::RecordCreated& e) {
-            s.exists = true;
-            s.birth_date = e.birth_date;
-            s.residence_state = e.state;
-            s.vip = e.vip;
-            s.access.patient_id = e.patient_id;
-            s.access.birth_date = e.birth_date;
-          },
-          [&](const events::MedicationAdded& e) {
-            s.medications.push_back({e.medication_id, e.name, e.dose, e.route, e.frequency,
-                                     e.start, e.end, "active", e.confidential});
-          },
-          [&](const events::MedicationChanged& e) {
-            for (auto& m : s.medications)
-              if (m.id == e.medication_id) {
-                m.dose = e.dose;
-                m.frequency = e.frequency;
-                m.confidential = e.confidential;
-              }
-          },
-          [&](const events::MedicationDiscontinued& e) {
-            for (auto& m : s.medications)
-              if (m.id == e.medication_id) {
-                m.status = "discontinued";
-                m.end = e.end;
-              }
-          },
-          [&](const events::PgxResultRecorded& e) { s.pgx.push_back(e); },
-          [&](const events::AdverseEventReported& e) { s.adverse_events.push_back(e); },
-          [&](const events::DosingGuidanceRecorded& e) { s.dosing.push_back(e); },
-          [&](const events::CareRelationshipAdded& e) {
-            std::erase_if(s.access.care, [&](const auto& c) { return c.clinician_id == e.clinician_id; });
-            policy::CareRelationship c{e.clinician_id, std::nullopt};
-            if (e.until_us != 0) c.until_us = e.until_us;
-            s.access.care.push_back(c);
-          },
-          [&](const events::CareRelationshipEnded& e) {
-            std::erase_if(s.access.care, [&](const auto& c) { return c.clinician_id == e.clinician_id; });
-          },
-          [&](const events::ProxyGranted& e) {
-            policy::ProxyGrant g;
-            g.grant_id = e.grant_id;
-            g.grantee_user_id = e.grantee_user_id;
-            for (const auto& name : e.scope)
-              if (auto sec = parse_section(name)) g.scope.insert(*sec);
-            g.expires_at_us = e.expires_at_us;
-            g.parent = e.parent;
-            s.access.proxies.push_back(std::move(g));
-          },
-          [&](const events::ProxyRevoked& e) {
-            for (auto& g : s.access.proxies)
-              if (g.grant_id == e.grant_id) g.revoked = true;
-          },
-          [&](const events::BreakGlassInvoked& e) {
-            s.access.break_glass.push_back({h.principal.user_id, e.access_until_us});
-          },
-          [](const auto&) {},  // views, exports, denials, and events of other streams
-      },
-      event);
+  std::visit(Overloaded{
+                 [&](const events::RecordCreated& e) {
+                   s.exists = true;
+                   s.birth_date = e.birth_date;
+                   s.residence_state = e.state;
+                   s.vip = e.vip;
+                   s.access.patient_id = e.patient_id;
+                   s.access.birth_date = e.birth_date;
+                 },
+                 [&](const events::MedicationAdded& e) {
+                   s.medications.push_back({e.medication_id, e.name, e.dose, e.route, e.frequency,
+                                            e.start, e.end, "active", e.confidential});
+                 },
+                 [&](const events::MedicationChanged& e) {
+                   for (auto& m : s.medications)
+                     if (m.id == e.medication_id) {
+                       m.dose = e.dose;
+                       m.frequency = e.frequency;
+                       m.confidential = e.confidential;
+                     }
+                 },
+                 [&](const events::MedicationDiscontinued& e) {
+                   for (auto& m : s.medications)
+                     if (m.id == e.medication_id) {
+                       m.status = "discontinued";
+                       m.end = e.end;
+                     }
+                 },
+                 [&](const events::PgxResultRecorded& e) { s.pgx.push_back(e); },
+                 [&](const events::AdverseEventReported& e) { s.adverse_events.push_back(e); },
+                 [&](const events::DosingGuidanceRecorded& e) { s.dosing.push_back(e); },
+                 [&](const events::CareRelationshipAdded& e) {
+                   std::erase_if(s.access.care,
+                                 [&](const auto& c) { return c.clinician_id == e.clinician_id; });
+                   policy::CareRelationship c{e.clinician_id, std::nullopt};
+                   if (e.until_us != 0) c.until_us = e.until_us;
+                   s.access.care.push_back(c);
+                 },
+                 [&](const events::CareRelationshipEnded& e) {
+                   std::erase_if(s.access.care,
+                                 [&](const auto& c) { return c.clinician_id == e.clinician_id; });
+                 },
+                 [&](const events::ProxyGranted& e) {
+                   policy::ProxyGrant g;
+                   g.grant_id = e.grant_id;
+                   g.grantee_user_id = e.grantee_user_id;
+                   for (const auto& name : e.scope)
+                     if (auto sec = parse_section(name)) g.scope.insert(*sec);
+                   g.expires_at_us = e.expires_at_us;
+                   g.parent = e.parent;
+                   s.access.proxies.push_back(std::move(g));
+                 },
+                 [&](const events::ProxyRevoked& e) {
+                   for (auto& g : s.access.proxies)
+                     if (g.grant_id == e.grant_id) g.revoked = true;
+                 },
+                 [&](const events::BreakGlassInvoked& e) {
+                   s.access.break_glass.push_back({h.principal.user_id, e.access_until_us});
+                 },
+                 [](const auto&) {},  // views, exports, denials, and events of other streams
+             },
+             event);
 }
 
 Decided decide(const RecordState& state, const std::string& patient_id,
@@ -292,14 +305,7 @@ Decided decide(const RecordState& state, const std::string& patient_id,
   bool creating = std::holds_alternative<CreateRecord>(command);
   // A record that does not exist answers exactly like one the subject may not see.
   if (!state.exists && !creating) return deny(command, Outcome::kForbidden, "no_such_record");
-  auto privilege = privilege_of(command);
-  policy::Decision decision;
-  if (privilege) {
-    decision = policy::decide(subject, *privilege, state.access, now_us);
-  } else {
-    decision.allowed = subject.roles.count(policy::Role::kAdmin) != 0;
-    decision.reason = decision.allowed ? "allowed" : "no_privilege";
-  }
+  policy::Decision decision = policy::decide(subject, privilege_of(command), state.access, now_us);
   if (!decision.allowed)
     return deny(command, decision.step_up_required ? Outcome::kStepUpRequired : Outcome::kForbidden,
                 decision.reason);
@@ -313,21 +319,33 @@ SectionView view_of(const RecordState& s, policy::Section section, const policy:
       for (const auto& m : s.medications)
         if (!(d.hide_confidential && m.confidential)) v.medications.push_back(m);
       break;
-    case Section::kPgx: v.pgx = s.pgx; break;
-    case Section::kAdverseEvents: v.adverse_events = s.adverse_events; break;
-    case Section::kDosing: v.dosing = s.dosing; break;
-    case Section::kAccessLog: break;  // served by the disclosures projection
+    case Section::kPgx:
+      v.pgx = s.pgx;
+      break;
+    case Section::kAdverseEvents:
+      v.adverse_events = s.adverse_events;
+      break;
+    case Section::kDosing:
+      v.dosing = s.dosing;
+      break;
+    case Section::kAccessLog:
+      break;  // served by the disclosures projection
   }
   return v;
 }
 
 const char* outcome_name(Outcome o) {
   switch (o) {
-    case Outcome::kOk: return "ok";
-    case Outcome::kForbidden: return "forbidden";
-    case Outcome::kStepUpRequired: return "step_up_required";
-    case Outcome::kInvalid: return "invalid_request";
-    case Outcome::kConflict: return "conflict";
+    case Outcome::kOk:
+      return "ok";
+    case Outcome::kForbidden:
+      return "forbidden";
+    case Outcome::kStepUpRequired:
+      return "step_up_required";
+    case Outcome::kInvalid:
+      return "invalid_request";
+    case Outcome::kConflict:
+      return "conflict";
   }
   return "unknown";
 }

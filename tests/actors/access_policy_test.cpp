@@ -80,7 +80,7 @@ constexpr std::array<Role, 6> kRoles = {Role::kPatient,    Role::kProxy, Role::k
 constexpr std::array<const char*, 6> kRoleLabels = {"patient",    "proxy", "clinician",
                                                     "pharmacist", "admin", "auditor"};
 
-constexpr std::array<Privilege, 12> kPrivileges = {
+constexpr std::array<Privilege, 14> kPrivileges = {
     Privilege::kMedicationsRead,
     Privilege::kMedicationsWrite,
     Privilege::kPgxRead,
@@ -93,8 +93,10 @@ constexpr std::array<Privilege, 12> kPrivileges = {
     Privilege::kProxiesGrant,
     Privilege::kProxiesRevoke,
     Privilege::kBreakGlassInvoke,
+    Privilege::kRecordCreate,
+    Privilege::kCareRelationshipsManage,
 };
-constexpr std::array<const char*, 12> kPrivilegeLabels = {
+constexpr std::array<const char*, 14> kPrivilegeLabels = {
     "medications.read",
     "medications.write",
     "pgx.read",
@@ -107,6 +109,8 @@ constexpr std::array<const char*, 12> kPrivilegeLabels = {
     "proxies.grant",
     "proxies.revoke",
     "break_glass.invoke",
+    "record.create",
+    "care_relationships.manage",
 };
 
 constexpr std::array<Section, 5> kAllSections = {Section::kMedications, Section::kPgx,
@@ -147,7 +151,7 @@ constexpr std::array<const char*, kStepUpCount> kStepUpLabels = {"fresh", "stale
 //   self none care proxy-in proxy-out proxy-expired break-glass break-glass-expired
 // 'A' allowed, 'S' allowed only with a fresh step-up, 'D' denied. Proxy cells assume a child
 // patient (the age rule below handles the other bands). The subject has exactly one role.
-constexpr std::array<std::array<const char*, 12>, 6> kTable = {{
+constexpr std::array<std::array<const char*, 14>, 6> kTable = {{
     // patient: only its own record ("self"); care/proxy/break-glass need other roles.
     {{
         "ADDDDDDD",  // medications.read
@@ -162,6 +166,8 @@ constexpr std::array<std::array<const char*, 12>, 6> kTable = {{
         "SDDDDDDD",  // proxies.grant (+step-up)
         "ADDDDDDD",  // proxies.revoke
         "DDDDDDDD",  // break_glass.invoke
+        "DDDDDDDD",  // record.create
+        "DDDDDDDD",  // care_relationships.manage
     }},
     // proxy: only through a live grant whose scope holds the section; never pgx or [-].
     {{
@@ -177,6 +183,8 @@ constexpr std::array<std::array<const char*, 12>, 6> kTable = {{
         "DDDDDDDD",  // proxies.grant
         "DDDDDDDD",  // proxies.revoke
         "DDDDDDDD",  // break_glass.invoke
+        "DDDDDDDD",  // record.create
+        "DDDDDDDD",  // care_relationships.manage
     }},
     // clinician: care; some reads also through active break-glass; invoke only without care.
     {{
@@ -192,6 +200,8 @@ constexpr std::array<std::array<const char*, 12>, 6> kTable = {{
         "DDDDDDDD",  // proxies.grant
         "DDDDDDDD",  // proxies.revoke
         "AADAAAAA",  // break_glass.invoke (any record without care)
+        "DDDDDDDD",  // record.create
+        "DDDDDDDD",  // care_relationships.manage
     }},
     // pharmacist: care only; break-glass is for clinicians.
     {{
@@ -207,6 +217,8 @@ constexpr std::array<std::array<const char*, 12>, 6> kTable = {{
         "DDDDDDDD",  // proxies.grant
         "DDDDDDDD",  // proxies.revoke
         "DDDDDDDD",  // break_glass.invoke
+        "DDDDDDDD",  // record.create
+        "DDDDDDDD",  // care_relationships.manage
     }},
     // admin: proxy management on any record; never clinical sections.
     {{
@@ -222,6 +234,8 @@ constexpr std::array<std::array<const char*, 12>, 6> kTable = {{
         "SSSSSSSS",  // proxies.grant (any record, +step-up)
         "AAAAAAAA",  // proxies.revoke (any record)
         "DDDDDDDD",  // break_glass.invoke
+        "AAAAAAAA",  // record.create (any record)
+        "AAAAAAAA",  // care_relationships.manage (any record)
     }},
     // auditor: the access log of any record; nothing else.
     {{
@@ -237,6 +251,8 @@ constexpr std::array<std::array<const char*, 12>, 6> kTable = {{
         "DDDDDDDD",  // proxies.grant
         "DDDDDDDD",  // proxies.revoke
         "DDDDDDDD",  // break_glass.invoke
+        "DDDDDDDD",  // record.create
+        "DDDDDDDD",  // care_relationships.manage
     }},
 }};
 
@@ -438,7 +454,7 @@ BOOST_AUTO_TEST_CASE(exhaustive_matches_spec_table) {
   constexpr int kMaxReported = 60;
 
   for (int ri = 0; ri < 6; ++ri) {
-    for (int pi = 0; pi < 12; ++pi) {
+    for (int pi = 0; pi < static_cast<int>(kPrivileges.size()); ++pi) {
       for (int rel = 0; rel < kRelCount; ++rel) {
         for (int band = 0; band < kBandCount; ++band) {
           for (int step = 0; step < kStepUpCount; ++step) {
@@ -480,7 +496,7 @@ BOOST_AUTO_TEST_CASE(exhaustive_matches_spec_table) {
     }
   }
   BOOST_TEST_MESSAGE("access policy: " << checked << " combinations checked");
-  BOOST_TEST(checked == 6 * 12 * kRelCount * kBandCount * kStepUpCount);
+  BOOST_TEST(checked == 6 * kPrivileges.size() * kRelCount * kBandCount * kStepUpCount);
   BOOST_TEST(wrongful_allows == 0);
   BOOST_TEST(wrongful_denies == 0);
   BOOST_TEST(step_up_mismatches == 0);
@@ -760,6 +776,9 @@ BOOST_AUTO_TEST_CASE(privilege_names_follow_design) {
   BOOST_TEST(std::string(privilege_name(Privilege::kExport)) == "record.export");
   BOOST_TEST(std::string(privilege_name(Privilege::kAdverseEventReport)) == "adverse_event.report");
   BOOST_TEST(std::string(privilege_name(Privilege::kBreakGlassInvoke)) == "break_glass.invoke");
+  BOOST_TEST(std::string(privilege_name(Privilege::kRecordCreate)) == "record.create");
+  BOOST_TEST(std::string(privilege_name(Privilege::kCareRelationshipsManage)) ==
+             "record.care_relationships.manage");
   // The others: distinct dotted snake_case names.
   std::set<std::string> seen;
   for (Privilege p : kPrivileges) {
