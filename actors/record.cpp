@@ -312,8 +312,9 @@ Decided decide(const RecordState& state, const std::string& patient_id,
   return validate_and_decide(state, patient_id, command, subject, decision, now_us);
 }
 
-SectionView view_of(const RecordState& s, policy::Section section, const policy::Decision& d) {
-  SectionView v;
+namespace {
+// Each section fills its own field of the view.
+void add_section(SectionView& v, const RecordState& s, Section section, const policy::Decision& d) {
   switch (section) {
     case Section::kMedications:
       for (const auto& m : s.medications)
@@ -330,6 +331,25 @@ SectionView view_of(const RecordState& s, policy::Section section, const policy:
       break;
     case Section::kAccessLog:
       break;  // served by the disclosures projection
+  }
+}
+}  // namespace
+
+SectionView view_of(const RecordState& s, policy::Section section, const policy::Decision& d) {
+  SectionView v;
+  add_section(v, s, section, d);
+  return v;
+}
+
+SectionView disclosed(const RecordState& s, const RecordCommand& command,
+                      const policy::Decision& d) {
+  SectionView v;
+  if (const auto* view = std::get_if<ViewSection>(&command)) {
+    add_section(v, s, view->section, d);
+  } else if (std::holds_alternative<ExportRecord>(command)) {
+    for (Section section :
+         {Section::kMedications, Section::kPgx, Section::kAdverseEvents, Section::kDosing})
+      add_section(v, s, section, d);
   }
   return v;
 }

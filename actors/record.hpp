@@ -136,6 +136,10 @@ struct SectionView {
 // says so).
 SectionView view_of(const RecordState& state, policy::Section section,
                     const policy::Decision& decision);
+// What an allowed command discloses: the section of a ViewSection, every clinical section of
+// an ExportRecord, nothing for other commands.
+SectionView disclosed(const RecordState& state, const RecordCommand& command,
+                      const policy::Decision& decision);
 
 const char* outcome_name(Outcome o);
 

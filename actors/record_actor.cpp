@@ -132,19 +132,8 @@ record_actor::behavior_type record_impl(Self self,
                   apply_committed(s2, append, ack.result, decided);
                   maybe_snapshot(self);
                   r.version = s2.record.version;
-                  if (decided.outcome == record::Outcome::kOk) {
-                    if (const auto* v = std::get_if<record::ViewSection>(&req.command))
-                      r.view = record::view_of(s2.record, v->section, decided.decision);
-                    else if (std::holds_alternative<record::ExportRecord>(req.command))
-                      for (auto sec : {policy::Section::kMedications, policy::Section::kPgx,
-                                       policy::Section::kAdverseEvents, policy::Section::kDosing}) {
-                        auto part = record::view_of(s2.record, sec, decided.decision);
-                        r.view.medications.insert(r.view.medications.end(), part.medications.begin(), part.medications.end());
-                        r.view.pgx.insert(r.view.pgx.end(), part.pgx.begin(), part.pgx.end());
-                        r.view.adverse_events.insert(r.view.adverse_events.end(), part.adverse_events.begin(), part.adverse_events.end());
-                        r.view.dosing.insert(r.view.dosing.end(), part.dosing.begin(), part.dosing.end());
-                      }
-                  }
+                  if (decided.outcome == record::Outcome::kOk)
+                    r.view = record::disclosed(s2.record, req.command, decided.decision);
                   promise.deliver(std::move(r));
                 },
                 [=](caf::error&) mutable {

@@ -260,11 +260,6 @@ Status EventLog::check_envelope(const RawEvent& raw, EventHeader& header) {
   return Status::ok();
 }
 
-Result<Bytes> EventLog::decrypt(const RawEvent& raw, EventHeader& header) {
-  RXP_RETURN_IF_ERROR(check_envelope(raw, header));
-  return decrypt_checked(raw, header);
-}
-
 Result<Bytes> EventLog::decrypt_checked(const RawEvent& raw, const EventHeader& header) {
   auto dek = impl_->dek_for_read(header);
   if (!dek) return dek.status().code() == ErrorCode::kShredded ? dek.status() : where(dek.status(), raw);

@@ -77,8 +77,6 @@ class EventLog {
 
   // Parses, hash-checks, decrypts and decodes one stored event.
   Result<RecordedEvent> open(const RawEvent& raw);
-  // Parses, hash-checks and decrypts only: the plaintext payload (kShredded when shredded).
-  Result<Bytes> decrypt(const RawEvent& raw, EventHeader& header_out);
   // Decrypts and decodes an event whose header the caller has parsed and whose hash it has
   // checked (verify does both as part of the chain walk). Empty when shredded.
   Result<std::optional<DomainEvent>> open_payload(const RawEvent& raw, const EventHeader& header);

@@ -1,5 +1,3 @@
-#include <sqlite3.h>
-
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>

@@ -167,3 +167,26 @@ BOOST_AUTO_TEST_CASE(snapshot_round_trips_the_whole_state_and_refuses_what_it_ca
   snap.push_back(0);
   BOOST_CHECK(!decode_snapshot(kSnapshotSchema, snap).is_ok());
 }
+
+BOOST_AUTO_TEST_CASE(export_discloses_every_clinical_section_and_other_commands_nothing) {
+  RecordState st = adult_record_with_care();
+  auto doc = who("doc", Role::kClinician);
+  doc.step_up_at_us = kNow;
+  run(st, med("med-1", "warfarin"), doc);
+  run(st, RecordPgx{{"pgx-1", "CYP2C9", "*1/*3", "IM", "reduce dose"}}, doc);
+  run(st, RecordDosingGuidance{{"dg-1", "med-1", "start 2.5 mg", "CPIC"}}, doc);
+  run(st, ReportAdverseEvent{{"ae-1", "med-1", "bruising", "mild", "2026-06-01"}}, doc);
+  Decided ex = run(st, ExportRecord{"json"}, doc);
+  BOOST_REQUIRE(ex.outcome == Outcome::kOk);
+  BOOST_CHECK(std::holds_alternative<events::RecordExported>(ex.events.at(0)));
+  SectionView all = disclosed(st, ExportRecord{"json"}, ex.decision);
+  BOOST_CHECK_EQUAL(all.medications.size(), 1u);
+  BOOST_CHECK_EQUAL(all.pgx.size(), 1u);
+  BOOST_CHECK_EQUAL(all.dosing.size(), 1u);
+  BOOST_CHECK_EQUAL(all.adverse_events.size(), 1u);
+  SectionView none = disclosed(st, med("med-2", "x"), ex.decision);
+  BOOST_CHECK(none.medications.empty() && none.pgx.empty() && none.dosing.empty());
+  SectionView pgx_only = disclosed(st, ViewSection{Section::kPgx, "treatment"}, ex.decision);
+  BOOST_CHECK(pgx_only.medications.empty());
+  BOOST_CHECK_EQUAL(pgx_only.pgx.size(), 1u);
+}
