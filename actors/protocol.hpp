@@ -36,9 +36,12 @@ using loader_actor =
 using record_actor =
     caf::typed_actor<caf::replies_to<command_atom, RecordRequest>::with<RecordReply>,
                      caf::reacts_to<passivate_atom>>;
-using registry_actor =
-    caf::typed_actor<caf::replies_to<command_atom, RecordRequest>::with<RecordReply>,
+// A registry of aggregates of one kind: routes commands by id, answers stats, sweeps idlers.
+template <class Request, class Reply>
+using registry_of =
+    caf::typed_actor<typename caf::replies_to<command_atom, Request>::template with<Reply>,
                      caf::replies_to<stats_atom>::with<RegistryStats>, caf::reacts_to<sweep_atom>>;
+using registry_actor = registry_of<RecordRequest, RecordReply>;
 
 // The runtime's client: forwards callers' commands and runs their callbacks.
 struct Call {

@@ -71,7 +71,7 @@ Runtime::Runtime(events::EventLog& log, const Clock& clock, RuntimeOptions optio
   auto& sys = *impl_->system;
   impl_->journal = spawn_journal(sys, log);
   impl_->loader = spawn_loader(sys, log);
-  RecordDeps deps{impl_->journal, impl_->loader, &clock};
+  AggregateDeps deps{impl_->journal, impl_->loader, &clock};
   RegistryConfig rc{options.max_live_records, options.idle_us, options.sweep_every};
   impl_->registry = spawn_registry(sys, deps, rc);
   impl_->client = sys.spawn(client, impl_->registry);

@@ -1,0 +1,161 @@
+// The aggregate base: what every event-sourced actor (record, user, session, directory) does
+// the same way, written once as function templates that an actor's behaviour calls.
+//
+//   recover            latest snapshot + later events; an undecodable snapshot falls back to
+//                      a full replay. Awaited, so commands wait in the mailbox meanwhile.
+//   persist_then_reply a decided Plan: append through the journal (awaited: no other command
+//                      is handled in between), apply the committed events, maybe snapshot,
+//                      finish the reply from the new state, and only then answer.
+//
+// A Traits type names the aggregate's pure parts:
+//   using State;                                  // has `uint64_t version`
+//   static void apply(State&, const events::EventHeader&, const events::DomainEvent&);
+//   static constexpr uint32_t kSnapshotSchema; static constexpr uint64_t kSnapshotEvery;
+//   static Bytes encode_snapshot(const State&);
+//   static Result<State> decode_snapshot(uint32_t schema, BytesView);
+// An actor's state type embeds `AggregateCore<Traits> core;` (CAF state: default-constructed).
+// A Reply type has `Status error;` and `uint64_t version;`.
+//
+// Included by actor .cpp files only (it pulls in CAF).
+#pragma once
+
+#include <caf/all.hpp>
+#include <functional>
+
+#include "actors/runtime_parts.hpp"
+#include "infra/secure.hpp"
+
+namespace rxp::actors {
+
+template <class Traits>
+struct AggregateCore {
+  std::string stream;
+  AggregateDeps deps;
+  typename Traits::State state;
+  bool failed = false;  // recovery failed: every command is answered with `failure`
+  Status failure;
+  uint64_t snapshot_version = 0;  // version of the latest snapshot saved or loaded
+};
+
+// What a command handler decided: the reply so far, and the events to persist first.
+template <class Reply, class State>
+struct Plan {
+  Reply reply;
+  events::AppendRequest append;             // no events: answer at once, nothing persisted
+  std::vector<events::DomainEvent> decided;  // append.events' payloads, in order
+  // Runs after the events are applied, before the answer (e.g. fill in disclosed data).
+  std::function<void(Reply&, const State&)> finish;
+};
+
+template <class Traits, class Self>
+void recover(Self self, bool use_snapshot = true) {
+  auto& core = self->state.core;
+  self->request(core.deps.loader, caf::infinite, load_atom::value, core.stream, use_snapshot)
+      .await(
+          [=](LoadReply& reply) {
+            auto& c = self->state.core;
+            if (!reply.status) {
+              c.failed = true;
+              c.failure = reply.status;
+              return;
+            }
+            c.state = typename Traits::State{};
+            if (reply.snapshot) {
+              auto decoded = Traits::decode_snapshot(reply.snapshot->schema, reply.snapshot->plaintext);
+              secure_wipe(reply.snapshot->plaintext.data(), reply.snapshot->plaintext.size());
+              if (!decoded) return recover<Traits>(self, false);
+              c.state = std::move(decoded.value());
+              c.snapshot_version = c.state.version;
+            }
+            for (const auto& e : reply.events)
+              if (e.payload) Traits::apply(c.state, e.header, *e.payload);
+          },
+          [=](caf::error&) {
+            self->state.core.failed = true;
+            self->state.core.failure = Status(ErrorCode::kInternal, "loader unavailable");
+          });
+}
+
+template <class Traits, class Self>
+void maybe_snapshot(Self self) {
+  auto& c = self->state.core;
+  if (c.state.version < c.snapshot_version + Traits::kSnapshotEvery) return;
+  c.snapshot_version = c.state.version;
+  self->send(c.deps.loader, snapshot_atom::value, c.stream, c.state.version,
+             Traits::kSnapshotSchema, Traits::encode_snapshot(c.state));
+}
+
+// Applies committed events of the aggregate's own stream (events appended elsewhere, such as
+// a denial recorded in the subject's stream, do not change this aggregate).
+template <class Traits>
+void apply_committed(AggregateCore<Traits>& c, const events::AppendRequest& req,
+                     const events::AppendResult& res,
+                     const std::vector<events::DomainEvent>& decided) {
+  if (req.stream_id != c.stream) return;
+  uint64_t version = res.last_version - decided.size();
+  for (size_t i = 0; i < decided.size(); ++i) {
+    events::EventHeader h;
+    h.stream_id = c.stream;
+    h.version = ++version;
+    h.principal = req.events[i].principal;
+    h.occurred_at_us = req.events[i].occurred_at_us;
+    Traits::apply(c.state, h, decided[i]);
+  }
+}
+
+template <class Traits, class Self, class Reply>
+void persist_then_reply(Self self, Plan<Reply, typename Traits::State> plan,
+                        caf::typed_response_promise<Reply> promise) {
+  auto& c = self->state.core;
+  if (plan.append.events.empty()) {
+    plan.reply.version = c.state.version;
+    if (plan.finish) plan.finish(plan.reply, c.state);
+    promise.deliver(std::move(plan.reply));
+    return;
+  }
+  auto shared = std::make_shared<Plan<Reply, typename Traits::State>>(std::move(plan));
+  self->request(c.deps.journal, caf::infinite, append_atom::value, shared->append)
+      .await(
+          [=](AppendReply& ack) mutable {
+            auto& c2 = self->state.core;
+            Reply r = std::move(shared->reply);
+            if (!ack.status) {
+              // Nothing was written, so nothing is shown. A conflict means another instance
+              // wrote this stream: stop; the next command recovers afresh.
+              r.error = ack.status;
+              if (ack.status.code() == ErrorCode::kConflict) self->quit();
+              promise.deliver(std::move(r));
+              return;
+            }
+            apply_committed(c2, shared->append, ack.result, shared->decided);
+            maybe_snapshot<Traits>(self);
+            r.version = c2.state.version;
+            if (shared->finish) shared->finish(r, c2.state);
+            promise.deliver(std::move(r));
+          },
+          [=](caf::error&) mutable {
+            Reply r = std::move(shared->reply);
+            r.error = Status(ErrorCode::kInternal, "journal unavailable");
+            promise.deliver(std::move(r));
+          });
+}
+
+template <class Traits, class Reply, class Self>
+caf::result<Reply> persist_then_reply(Self self, Plan<Reply, typename Traits::State> plan) {
+  auto promise = self->template make_response_promise<Reply>();
+  persist_then_reply<Traits>(self, std::move(plan), promise);
+  return promise;
+}
+
+// The events of a plan, stamped with who caused them, ready for the journal.
+inline void add_events(events::AppendRequest& out, const std::vector<events::DomainEvent>& decided,
+                       const events::Principal& who, const std::string& correlation_id,
+                       int64_t now_us) {
+  for (const auto& e : decided) {
+    auto p = events::make_pending(e, who, correlation_id);
+    p.occurred_at_us = now_us;
+    out.events.push_back(std::move(p));
+  }
+}
+
+}  // namespace rxp::actors
