@@ -103,20 +103,22 @@ void apply_committed(AggregateCore<Traits>& c, const events::AppendRequest& req,
   }
 }
 
+// Persists the plan's events, applies them, then calls `done` with the finished reply (or
+// the error that kept anything from being written). `done` runs in the actor's context.
 template <class Traits, class Self, class Reply>
-void persist_then_reply(Self self, Plan<Reply, typename Traits::State> plan,
-                        caf::typed_response_promise<Reply> promise) {
+void persist_then(Self self, Plan<Reply, typename Traits::State> plan,
+                  std::function<void(Reply)> done) {
   auto& c = self->state.core;
   if (plan.append.events.empty()) {
     plan.reply.version = c.state.version;
     if (plan.finish) plan.finish(plan.reply, c.state);
-    promise.deliver(std::move(plan.reply));
+    done(std::move(plan.reply));
     return;
   }
   auto shared = std::make_shared<Plan<Reply, typename Traits::State>>(std::move(plan));
   self->request(c.deps.journal, caf::infinite, append_atom::value, shared->append)
       .await(
-          [=](AppendReply& ack) mutable {
+          [=](AppendReply& ack) {
             auto& c2 = self->state.core;
             Reply r = std::move(shared->reply);
             if (!ack.status) {
@@ -124,20 +126,27 @@ void persist_then_reply(Self self, Plan<Reply, typename Traits::State> plan,
               // wrote this stream: stop; the next command recovers afresh.
               r.error = ack.status;
               if (ack.status.code() == ErrorCode::kConflict) self->quit();
-              promise.deliver(std::move(r));
+              done(std::move(r));
               return;
             }
             apply_committed(c2, shared->append, ack.result, shared->decided);
             maybe_snapshot<Traits>(self);
             r.version = c2.state.version;
             if (shared->finish) shared->finish(r, c2.state);
-            promise.deliver(std::move(r));
+            done(std::move(r));
           },
-          [=](caf::error&) mutable {
+          [=](caf::error&) {
             Reply r = std::move(shared->reply);
             r.error = Status(ErrorCode::kInternal, "journal unavailable");
-            promise.deliver(std::move(r));
+            done(std::move(r));
           });
+}
+
+template <class Traits, class Self, class Reply>
+void persist_then_reply(Self self, Plan<Reply, typename Traits::State> plan,
+                        caf::typed_response_promise<Reply> promise) {
+  persist_then<Traits>(self, std::move(plan),
+                       std::function<void(Reply)>([promise](Reply r) mutable { promise.deliver(std::move(r)); }));
 }
 
 template <class Traits, class Reply, class Self>

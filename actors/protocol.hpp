@@ -12,6 +12,7 @@
 
 #include <functional>
 
+#include "actors/identity_messages.hpp"
 #include "actors/messages.hpp"
 
 namespace rxp::actors {
@@ -25,6 +26,10 @@ using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 using call_atom = caf::atom_constant<caf::atom("call")>;
+using hash_atom = caf::atom_constant<caf::atom("hash")>;
+using verify_atom = caf::atom_constant<caf::atom("verify")>;
+using done_atom = caf::atom_constant<caf::atom("done")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
 using journal_actor =
     caf::typed_actor<caf::replies_to<append_atom, events::AppendRequest>::with<AppendReply>,
@@ -43,6 +48,32 @@ using registry_of =
                      caf::replies_to<stats_atom>::with<RegistryStats>, caf::reacts_to<sweep_atom>>;
 using registry_actor = registry_of<RecordRequest, RecordReply>;
 
+// The password hasher: Argon2id on its own threads. verify with an empty stored hash runs
+// against the dummy hash (an unknown user costs the same as a wrong password).
+struct HashReply {
+  Status status;
+  std::string hash;   // hash
+  bool matched = false;  // verify
+};
+struct HasherDone {
+  uint64_t job = 0;
+  HashReply reply;
+};
+using hasher_actor = caf::typed_actor<caf::replies_to<hash_atom, Secret>::with<HashReply>,
+                                      caf::replies_to<verify_atom, Secret, std::string>::with<HashReply>,
+                                      caf::reacts_to<done_atom, HasherDone>>;
+
+using user_actor =
+    caf::typed_actor<caf::replies_to<command_atom, UserRequest>::with<UserReply>,
+                     caf::reacts_to<passivate_atom>>;
+using user_registry_actor = registry_of<UserRequest, UserReply>;
+using session_actor =
+    caf::typed_actor<caf::replies_to<command_atom, SessionRequest>::with<SessionReply>,
+                     caf::reacts_to<passivate_atom>, caf::reacts_to<tick_atom>>;
+using session_registry_actor = registry_of<SessionRequest, SessionReply>;
+using directory_actor =
+    caf::typed_actor<caf::replies_to<command_atom, DirectoryRequest>::with<DirectoryReply>>;
+
 // The runtime's client: forwards callers' commands and runs their callbacks.
 struct Call {
   RecordRequest request;
@@ -59,3 +90,12 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::LoadReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::RecordRequest)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::RecordReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::RegistryStats)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::Secret)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::HashReply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::HasherDone)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::UserRequest)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::UserReply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::SessionRequest)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::SessionReply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::DirectoryRequest)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::DirectoryReply)

@@ -12,6 +12,8 @@
 #include <functional>
 #include <memory>
 
+#include "actors/identity_messages.hpp"
+#include "actors/identity_options.hpp"
 #include "actors/messages.hpp"
 #include "infra/clock.hpp"
 
@@ -22,6 +24,7 @@ struct RuntimeOptions {
   int64_t idle_us = 10LL * 60 * 1000000;
   std::chrono::milliseconds sweep_every{1000};
   unsigned worker_threads = 2;  // CAF scheduler threads (CAF's default is max(cores, 4))
+  IdentityOptions identity;
 };
 
 class Runtime {
@@ -35,6 +38,14 @@ class Runtime {
                    std::chrono::milliseconds timeout = std::chrono::seconds(30));
   void send(RecordRequest request, std::function<void(RecordReply)> done);
   RegistryStats stats();
+
+  // Identity: the username directory (claims, lookups, the first step of every login),
+  // users and sessions. Blocking, like call() above.
+  DirectoryReply call(DirectoryRequest request,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  UserReply call(UserRequest request, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  SessionReply call(SessionRequest request,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
  private:
   struct Impl;

@@ -3,6 +3,9 @@
 
 #include <caf/fwd.hpp>
 
+#include <memory>
+
+#include "actors/identity_options.hpp"
 #include "actors/protocol.hpp"
 #include "infra/clock.hpp"
 
@@ -11,11 +14,15 @@ namespace rxp::actors {
 journal_actor spawn_journal(caf::actor_system& sys, events::EventLog& log);
 loader_actor spawn_loader(caf::actor_system& sys, events::EventLog& log);
 
-// What every aggregate actor needs: the journal to persist, the loader to recover, a clock.
+struct IdentityLinks;
+
+// What every aggregate actor needs: the journal to persist, the loader to recover, a clock;
+// identity actors also reach each other and the hasher through `identity`.
 struct AggregateDeps {
   journal_actor journal;
   loader_actor loader;
   const Clock* clock = nullptr;
+  std::shared_ptr<const IdentityLinks> identity;
 };
 record_actor spawn_record(caf::actor_system& sys, const std::string& patient_id,
                           const AggregateDeps& deps);
@@ -26,5 +33,18 @@ struct RegistryConfig {
   std::chrono::milliseconds sweep_every{1000};
 };
 registry_actor spawn_registry(caf::actor_system& sys, AggregateDeps deps, RegistryConfig config);
+
+// ---- identity ----
+struct IdentityLinks {
+  IdentityOptions options;
+  hasher_actor hasher;
+  user_registry_actor users;        // set once spawned, before any command is sent
+  session_registry_actor sessions;  // likewise
+};
+hasher_actor spawn_hasher(caf::actor_system& sys, const IdentityOptions& options);
+user_registry_actor spawn_user_registry(caf::actor_system& sys, AggregateDeps deps, RegistryConfig config);
+session_registry_actor spawn_session_registry(caf::actor_system& sys, AggregateDeps deps,
+                                              RegistryConfig config);
+directory_actor spawn_directory(caf::actor_system& sys, AggregateDeps deps);
 
 }  // namespace rxp::actors

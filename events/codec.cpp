@@ -42,6 +42,44 @@ template <class A> void serialize(A& a, ProxyGranted& e) {
 template <class A> void serialize(A& a, ProxyRevoked& e) { a(e.grant_id); }
 template <class A> void serialize(A& a, UserRegistered& e) { a(e.username, e.roles, e.patient_id); }
 template <class A> void serialize(A& a, LoginFailed& e) { a(e.reason, e.source_ip); }
+template <class A> void serialize(A& a, PasswordSet& e) { a(e.password_hash, e.reason); }
+template <class A> void serialize(A& a, LoginPasswordAccepted& e) {
+  a(e.login_id, e.source_ip, e.device_hash, e.expires_at_us, e.new_device);
+}
+template <class A> void serialize(A& a, MfaFailed& e) { a(e.login_id, e.method, e.reason); }
+template <class A> void serialize(A& a, LoginSucceeded& e) {
+  a(e.login_id, e.session_id, e.method, e.device_hash, e.source_ip);
+}
+template <class A> void serialize(A& a, TotpEnrollmentStarted& e) { a(e.factor_id, e.secret); }
+template <class A> void serialize(A& a, TotpFactorConfirmed& e) { a(e.factor_id, e.step); }
+template <class A> void serialize(A& a, TotpCodeAccepted& e) { a(e.factor_id, e.step); }
+template <class A> void serialize(A& a, WebAuthnChallengeIssued& e) { a(e.challenge, e.purpose, e.login_id); }
+template <class A> void serialize(A& a, WebAuthnCredentialRegistered& e) {
+  a(e.factor_id, e.credential_id, e.public_key, e.alg, e.sign_count);
+}
+template <class A> void serialize(A& a, WebAuthnAssertionAccepted& e) { a(e.factor_id, e.sign_count); }
+template <class A> void serialize(A& a, AuthenticatorCloneSuspected& e) {
+  a(e.factor_id, e.stored_count, e.presented_count);
+}
+template <class A> void serialize(A& a, RecoveryCodesIssued& e) { a(e.salt, e.hashes); }
+template <class A> void serialize(A& a, RecoveryCodeUsed& e) { a(e.index); }
+template <class A> void serialize(A& a, FactorRemoved& e) { a(e.factor_id, e.reason); }
+template <class A> void serialize(A& a, SessionsRevoked& e) { a(e.session_ids, e.reason); }
+template <class A> void serialize(A& a, SessionClosed& e) { a(e.session_id, e.reason); }
+template <class A> void serialize(A& a, MfaPromptCreated& e) {
+  a(e.prompt_id, e.login_id, e.number, e.expires_at_us);
+}
+template <class A> void serialize(A& a, MfaPromptApproved& e) { a(e.prompt_id, e.approver_session_id); }
+template <class A> void serialize(A& a, MfaPromptDenied& e) { a(e.prompt_id, e.reason); }
+template <class A> void serialize(A& a, MfaBombingSuspected& e) { a(e.prompts_in_window, e.window_us); }
+template <class A> void serialize(A& a, SessionStarted& e) {
+  a(e.user_id, e.roles, e.token_hash, e.csrf_hash, e.device_hash, e.source_ip, e.method,
+    e.idle_timeout_us, e.absolute_expires_at_us);
+}
+template <class A> void serialize(A& a, SessionRotated& e) { a(e.token_hash, e.csrf_hash, e.reason); }
+template <class A> void serialize(A& a, SessionSteppedUp& e) { a(e.method, e.until_us); }
+template <class A> void serialize(A& a, SessionEnded& e) { a(e.reason); }
+template <class A> void serialize(A& a, UsernameClaimed& e) { a(e.username, e.user_id); }
 
 namespace {
 

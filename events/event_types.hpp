@@ -14,6 +14,8 @@
 #include <variant>
 #include <vector>
 
+#include "events/identity_events.hpp"
+
 namespace rxp::events {
 
 // ---- record/<patient> ----
@@ -187,6 +189,13 @@ using DomainEvent =
     std::variant<RecordCreated, MedicationAdded, MedicationChanged, MedicationDiscontinued,
                  PgxResultRecorded, AdverseEventReported, RecordViewed, RecordExported,
                  AccessDenied, BreakGlassInvoked, DosingGuidanceRecorded, CareRelationshipAdded,
-                 CareRelationshipEnded, ProxyGranted, ProxyRevoked, UserRegistered, LoginFailed>;
+                 CareRelationshipEnded, ProxyGranted, ProxyRevoked, UserRegistered, LoginFailed,
+                 PasswordSet, LoginPasswordAccepted, MfaFailed, LoginSucceeded,
+                 TotpEnrollmentStarted, TotpFactorConfirmed, TotpCodeAccepted,
+                 WebAuthnChallengeIssued, WebAuthnCredentialRegistered, WebAuthnAssertionAccepted,
+                 AuthenticatorCloneSuspected, RecoveryCodesIssued, RecoveryCodeUsed, FactorRemoved,
+                 SessionsRevoked, SessionClosed, MfaPromptCreated, MfaPromptApproved,
+                 MfaPromptDenied, MfaBombingSuspected, SessionStarted, SessionRotated,
+                 SessionSteppedUp, SessionEnded, UsernameClaimed>;
 
 }  // namespace rxp::events

@@ -21,7 +21,9 @@ bool secure_equal(BytesView a, BytesView b) {
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-void secure_random(void* p, size_t n) { randombytes_buf(p, n); }
+void secure_random(void* p, size_t n) {
+  if (n != 0) randombytes_buf(p, n);  // (nullptr, 0) is valid here, not for libsodium
+}
 
 SecretBytes::SecretBytes(size_t n) : n_(n) {
   if (n == 0) return;
