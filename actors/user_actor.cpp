@@ -8,6 +8,7 @@
 #include "actors/aggregate.hpp"
 #include "actors/identity/password.hpp"
 #include "actors/identity/totp.hpp"
+#include "actors/identity/user_snapshot.hpp"
 #include "actors/identity/webauthn.hpp"
 #include "actors/registry_impl.hpp"
 
@@ -16,14 +17,14 @@ namespace {
 
 struct UserTraits {
   using State = identity::UserState;
-  static constexpr uint32_t kSnapshotSchema = 1;
-  static constexpr uint64_t kSnapshotEvery = UINT64_MAX / 2;  // see the closing note: no snapshots yet
+  static constexpr uint32_t kSnapshotSchema = identity::kUserSnapshotSchema;
+  static constexpr uint64_t kSnapshotEvery = identity::kUserSnapshotEvery;
   static void apply(State& s, const events::EventHeader& h, const events::DomainEvent& e) {
     identity::apply(s, h, e);
   }
-  static Bytes encode_snapshot(const State&) { return {}; }
-  static Result<State> decode_snapshot(uint32_t, BytesView) {
-    return Status(ErrorCode::kUnknownType, "users keep no snapshots yet");
+  static Bytes encode_snapshot(const State& s) { return identity::encode_user_snapshot(s); }
+  static Result<State> decode_snapshot(uint32_t schema, BytesView b) {
+    return identity::decode_user_snapshot(schema, b);
   }
 };
 

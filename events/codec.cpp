@@ -80,6 +80,8 @@ template <class A> void serialize(A& a, SessionRotated& e) { a(e.token_hash, e.c
 template <class A> void serialize(A& a, SessionSteppedUp& e) { a(e.method, e.until_us); }
 template <class A> void serialize(A& a, SessionEnded& e) { a(e.reason); }
 template <class A> void serialize(A& a, UsernameClaimed& e) { a(e.username, e.user_id); }
+template <class A> void serialize(A& a, RoleGranted& e) { a(e.role); }
+template <class A> void serialize(A& a, RoleRevoked& e) { a(e.role, e.reason); }
 
 namespace {
 

@@ -46,6 +46,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MfaBombingSuspected, prompts_in_window, windo
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SessionSteppedUp, method, until_us)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SessionEnded, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(UsernameClaimed, username, user_id)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RoleGranted, role)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RoleRevoked, role, reason)
 
 // Events that carry secrets: the JSON view (replay, exports) shows that a secret exists, never
 // its value or hash.

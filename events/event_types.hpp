@@ -196,6 +196,6 @@ using DomainEvent =
                  AuthenticatorCloneSuspected, RecoveryCodesIssued, RecoveryCodeUsed, FactorRemoved,
                  SessionsRevoked, SessionClosed, MfaPromptCreated, MfaPromptApproved,
                  MfaPromptDenied, MfaBombingSuspected, SessionStarted, SessionRotated,
-                 SessionSteppedUp, SessionEnded, UsernameClaimed>;
+                 SessionSteppedUp, SessionEnded, UsernameClaimed, RoleGranted, RoleRevoked>;
 
 }  // namespace rxp::events

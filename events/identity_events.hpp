@@ -190,6 +190,21 @@ struct MfaBombingSuspected {
   bool operator==(const MfaBombingSuspected&) const = default;
 };
 
+struct RoleGranted {
+  static constexpr const char* kType = "RoleGranted";
+  static constexpr uint32_t kSchema = 1;
+  std::string role;
+  bool operator==(const RoleGranted&) const = default;
+};
+
+struct RoleRevoked {
+  static constexpr const char* kType = "RoleRevoked";
+  static constexpr uint32_t kSchema = 1;
+  std::string role;
+  std::string reason;  // admin | dormant (unused for 90 days)
+  bool operator==(const RoleRevoked&) const = default;
+};
+
 // ---- session/<id> ----
 struct SessionStarted {
   static constexpr const char* kType = "SessionStarted";

@@ -215,12 +215,26 @@ struct LogoutAll {
 struct NoteSessionClosed {
   std::string session_id, reason;
 };
+// Role changes: by an admin whose own session is stepped up (the edge checks the admin's
+// privilege with the access policy and passes the admin's session facts), or by the system
+// when an elevated role was unused for 90 days (reason "dormant"). Every session of the user
+// ends: the next login gets a new session id with the new privileges.
+struct GrantRole {
+  std::string role;
+  SessionFacts admin;
+};
+struct RevokeRole {
+  std::string role;
+  std::string reason = "admin";  // admin | dormant
+  SessionFacts admin;            // for reason admin
+};
 
 using UserCommand =
     std::variant<Register, BeginLogin, CompleteTotp, CompleteRecovery, IssueWebAuthnChallenge,
                  CompleteWebAuthn, RequestApproval, AnswerPrompt, PollApproval, StepUp,
                  StartTotpEnrollment, ConfirmTotp, RegisterWebAuthn, RemoveFactor,
-                 IssueRecoveryCodes, ChangePassword, LogoutAll, NoteSessionClosed>;
+                 IssueRecoveryCodes, ChangePassword, LogoutAll, NoteSessionClosed, GrantRole,
+                 RevokeRole>;
 
 enum class UserOutcome {
   kOk,

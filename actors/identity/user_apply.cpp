@@ -120,6 +120,10 @@ struct Applier {
     account_record_failure(s.throttle, now());
     if (auto* p = find_by(s.prompts, &Prompt::prompt_id, e.prompt_id)) p->state = "denied";
   }
+  void operator()(const events::RoleGranted& e) {
+    if (std::find(s.roles.begin(), s.roles.end(), e.role) == s.roles.end()) s.roles.push_back(e.role);
+  }
+  void operator()(const events::RoleRevoked& e) { std::erase(s.roles, e.role); }
   template <class Other>
   void operator()(const Other&) {}  // events of other aggregates, or informational ones
 };

@@ -440,6 +440,33 @@ struct Decider {
     return d;
   }
 
+  UserDecided role_change(events::DomainEvent e) const {
+    UserDecided d;
+    d.events.push_back(std::move(e));
+    auto all = live_session_ids();
+    if (!all.empty()) d.events.push_back(events::SessionsRevoked{all, "privilege_change"});
+    d.effects.end_sessions = all;
+    d.effects.end_reason = "privilege_change";
+    return d;
+  }
+
+  UserDecided operator()(const GrantRole& c) const {
+    if (!s.exists) return outcome(UserOutcome::kNotFound, "user");
+    // A patient role needs its record link, given only at registration.
+    if (!known_role(c.role) || c.role == "patient") return outcome(UserOutcome::kInvalid, "role");
+    if (!stepped_up(c.admin)) return outcome(UserOutcome::kStepUpRequired, "step_up_required");
+    if (std::find(s.roles.begin(), s.roles.end(), c.role) != s.roles.end()) return {};
+    return role_change(events::RoleGranted{c.role});
+  }
+
+  UserDecided operator()(const RevokeRole& c) const {
+    if (!s.exists) return outcome(UserOutcome::kNotFound, "user");
+    if (c.reason != "admin" && c.reason != "dormant") return outcome(UserOutcome::kInvalid, "reason");
+    if (c.reason == "admin" && !stepped_up(c.admin)) return outcome(UserOutcome::kStepUpRequired, "step_up_required");
+    if (std::find(s.roles.begin(), s.roles.end(), c.role) == s.roles.end()) return outcome(UserOutcome::kNotFound, "role");
+    return role_change(events::RoleRevoked{c.role, c.reason});
+  }
+
   UserDecided operator()(const NoteSessionClosed& c) const {
     UserDecided d;
     bool live = std::any_of(s.sessions.begin(), s.sessions.end(),

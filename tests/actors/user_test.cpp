@@ -7,6 +7,7 @@
 #include "actors/identity/session.hpp"
 #include "actors/identity/totp.hpp"
 #include "actors/identity/user.hpp"
+#include "actors/identity/user_snapshot.hpp"
 #include "infra/secure.hpp"
 
 using namespace rxp;
@@ -280,6 +281,40 @@ BOOST_AUTO_TEST_CASE(logout_all_names_every_live_session) {
   BOOST_CHECK_EQUAL(d.effects.end_sessions.size(), 2u);
   BOOST_CHECK(st.sessions.empty());
   BOOST_CHECK(run(st, LogoutAll{{"ses-1", 0}}, now).outcome == UserOutcome::kNotFound);
+}
+
+BOOST_AUTO_TEST_CASE(role_changes_need_an_admin_step_up_and_end_every_session) {
+  int64_t now = kT0;
+  auto st = with_totp(now);
+  BOOST_CHECK(run(st, GrantRole{"pharmacist", {"ses-admin", 0}}, now).outcome == UserOutcome::kStepUpRequired);
+  BOOST_CHECK(run(st, GrantRole{"patient", {"ses-admin", now + kMin}}, now).outcome == UserOutcome::kInvalid);
+  BOOST_CHECK(run(st, GrantRole{"wizard", {"ses-admin", now + kMin}}, now).outcome == UserOutcome::kInvalid);
+  auto g = run(st, GrantRole{"pharmacist", {"ses-admin", now + kMin}}, now);
+  BOOST_CHECK(g.outcome == UserOutcome::kOk);
+  BOOST_CHECK(g.effects.end_sessions == std::vector<std::string>{"ses-0"});
+  BOOST_CHECK_EQUAL(g.effects.end_reason, "privilege_change");
+  BOOST_CHECK((st.roles == std::vector<std::string>{"clinician", "pharmacist"}));
+  // The system removes a dormant elevated role without a step-up; an admin needs one.
+  BOOST_CHECK(run(st, RevokeRole{"pharmacist", "admin", {"ses-admin", 0}}, now).outcome == UserOutcome::kStepUpRequired);
+  auto r = run(st, RevokeRole{"pharmacist", "dormant", {}}, now);
+  BOOST_CHECK(r.outcome == UserOutcome::kOk);
+  BOOST_CHECK_EQUAL(first<events::RoleRevoked>(r.events).reason, "dormant");
+  BOOST_CHECK(run(st, RevokeRole{"pharmacist", "dormant", {}}, now).outcome == UserOutcome::kNotFound);
+}
+
+BOOST_AUTO_TEST_CASE(a_user_snapshot_restores_the_exact_state) {
+  int64_t now = kT0;
+  auto st = with_totp(now);
+  run(st, BeginLogin{false, "lgn-x", "198.51.100.1", "dev-x", ns("x")}, now);
+  run(st, BeginLogin{true, "lgn-1", "", "dev-a", ns("x")}, now);
+  run(st, RequestApproval{"lgn-1", "mfp-1", "42"}, now);
+  auto bytes = encode_user_snapshot(st);
+  auto back = decode_user_snapshot(kUserSnapshotSchema, bytes);
+  BOOST_REQUIRE(back.is_ok());
+  BOOST_CHECK(back.value() == st);
+  BOOST_CHECK(!decode_user_snapshot(kUserSnapshotSchema + 1, bytes).is_ok());
+  bytes.resize(bytes.size() / 2);
+  BOOST_CHECK(!decode_user_snapshot(kUserSnapshotSchema, bytes).is_ok());
 }
 
 // ---- sessions ----

@@ -54,6 +54,8 @@ std::vector<DomainEvent> samples() {
       SessionSteppedUp{"totp", 99},
       SessionEnded{"logout"},
       UsernameClaimed{"nurse.a", "usr-1"},
+      RoleGranted{"pharmacist"},
+      RoleRevoked{"admin", "dormant"},
   };
 }
 }  // namespace
