@@ -75,15 +75,25 @@ using directory_actor =
     caf::typed_actor<caf::replies_to<command_atom, DirectoryRequest>::with<DirectoryReply>>;
 
 // The runtime's client: forwards callers' commands and runs their callbacks.
-struct Call {
-  RecordRequest request;
-  std::function<void(RecordReply)> done;
+template <class Request, class Reply>
+struct CallOf {
+  Request request;
+  std::function<void(Reply)> done;
 };
-using client_actor = caf::typed_actor<caf::reacts_to<call_atom, Call>>;
+using Call = CallOf<RecordRequest, RecordReply>;
+using UserCall = CallOf<UserRequest, UserReply>;
+using SessionCall = CallOf<SessionRequest, SessionReply>;
+using DirectoryCall = CallOf<DirectoryRequest, DirectoryReply>;
+using client_actor = caf::typed_actor<caf::reacts_to<call_atom, Call>, caf::reacts_to<call_atom, UserCall>,
+                                      caf::reacts_to<call_atom, SessionCall>,
+                                      caf::reacts_to<call_atom, DirectoryCall>>;
 
 }  // namespace rxp::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::Call)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::UserCall)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::SessionCall)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::DirectoryCall)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::events::AppendRequest)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::AppendReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::LoadReply)

@@ -13,42 +13,58 @@ namespace {
 // runtime shuts down first.
 struct ClientState {
   ClientState() = default;  // CAF 0.17 builds aggregate states from `self` otherwise
-  registry_actor registry;
+  registry_actor records;
+  user_registry_actor users;
+  session_registry_actor sessions;
+  directory_actor directory;
   uint64_t next = 0;
-  std::unordered_map<uint64_t, std::function<void(RecordReply)>> pending;
+  // Per pending call: answer it (with the reply, or with "shut down" when given none).
+  std::unordered_map<uint64_t, std::function<void(const void* reply)>> pending;
 };
+using ClientSelf = client_actor::stateful_pointer<ClientState>;
 
-void finish(client_actor::stateful_pointer<ClientState> self, uint64_t id, RecordReply r) {
-  auto it = self->state.pending.find(id);
-  if (it == self->state.pending.end()) return;
-  auto done = std::move(it->second);
-  self->state.pending.erase(it);
-  done(std::move(r));
-}
-
-RecordReply shutting_down() {
-  RecordReply r;
+template <class Reply>
+Reply shutting_down() {
+  Reply r;
   r.error = Status(ErrorCode::kInternal, "runtime shut down");
   return r;
 }
 
-client_actor::behavior_type client(client_actor::stateful_pointer<ClientState> self,
-                                   registry_actor registry) {
-  self->state.registry = registry;
+void finish(ClientSelf self, uint64_t id, const void* reply) {
+  auto it = self->state.pending.find(id);
+  if (it == self->state.pending.end()) return;
+  auto done = std::move(it->second);
+  self->state.pending.erase(it);
+  done(reply);
+}
+
+template <class Request, class Reply, class Handle>
+void forward_call(ClientSelf self, const Handle& to, CallOf<Request, Reply>& call) {
+  uint64_t id = self->state.next++;
+  self->state.pending.emplace(id, [done = std::move(call.done)](const void* reply) {
+    done(reply ? *static_cast<const Reply*>(reply) : shutting_down<Reply>());
+  });
+  self->request(to, caf::infinite, command_atom::value, std::move(call.request))
+      .then([=](Reply& r) { finish(self, id, &r); }, [=](caf::error&) { finish(self, id, nullptr); });
+}
+
+client_actor::behavior_type client(ClientSelf self, registry_actor records, user_registry_actor users,
+                                   session_registry_actor sessions, directory_actor directory) {
+  self->state.records = records;
+  self->state.users = users;
+  self->state.sessions = sessions;
+  self->state.directory = directory;
   self->set_exit_handler([=](caf::exit_msg& msg) {
     auto pending = std::move(self->state.pending);
     self->state.pending.clear();
-    for (auto& [id, done] : pending) done(shutting_down());
+    for (auto& [id, done] : pending) done(nullptr);
     self->quit(msg.reason);
   });
   return {
-      [=](call_atom, Call& call) {
-        uint64_t id = self->state.next++;
-        self->state.pending.emplace(id, std::move(call.done));
-        self->request(self->state.registry, caf::infinite, command_atom::value, std::move(call.request))
-            .then([=](RecordReply& r) { finish(self, id, std::move(r)); },
-                  [=](caf::error&) { finish(self, id, shutting_down()); });
-      },
+      [=](call_atom, Call& c) { forward_call(self, self->state.records, c); },
+      [=](call_atom, UserCall& c) { forward_call(self, self->state.users, c); },
+      [=](call_atom, SessionCall& c) { forward_call(self, self->state.sessions, c); },
+      [=](call_atom, DirectoryCall& c) { forward_call(self, self->state.directory, c); },
   };
 }
 
@@ -92,7 +108,6 @@ Runtime::Runtime(events::EventLog& log, const Clock& clock, RuntimeOptions optio
   AggregateDeps deps{impl_->journal, impl_->loader, &clock, nullptr};
   RegistryConfig rc{options.max_live_records, options.idle_us, options.sweep_every};
   impl_->registry = spawn_registry(sys, deps, rc);
-  impl_->client = sys.spawn(client, impl_->registry);
 
   // Identity actors reach each other through links filled before any command arrives.
   auto links = std::make_shared<IdentityLinks>();
@@ -106,6 +121,7 @@ Runtime::Runtime(events::EventLog& log, const Clock& clock, RuntimeOptions optio
   sc.idle_us = std::max<int64_t>(rc.idle_us, 31LL * 60 * 1000000);
   impl_->sessions = links->sessions = spawn_session_registry(sys, ideps, sc);
   impl_->directory = spawn_directory(sys, ideps);
+  impl_->client = sys.spawn(client, impl_->registry, impl_->users, impl_->sessions, impl_->directory);
 }
 
 Runtime::~Runtime() {
@@ -136,6 +152,15 @@ RecordReply Runtime::call(RecordRequest request, std::chrono::milliseconds timeo
 
 void Runtime::send(RecordRequest request, std::function<void(RecordReply)> done) {
   caf::anon_send(impl_->client, call_atom::value, Call{std::move(request), std::move(done)});
+}
+void Runtime::send(UserRequest request, std::function<void(UserReply)> done) {
+  caf::anon_send(impl_->client, call_atom::value, UserCall{std::move(request), std::move(done)});
+}
+void Runtime::send(SessionRequest request, std::function<void(SessionReply)> done) {
+  caf::anon_send(impl_->client, call_atom::value, SessionCall{std::move(request), std::move(done)});
+}
+void Runtime::send(DirectoryRequest request, std::function<void(DirectoryReply)> done) {
+  caf::anon_send(impl_->client, call_atom::value, DirectoryCall{std::move(request), std::move(done)});
 }
 
 DirectoryReply Runtime::call(DirectoryRequest request, std::chrono::milliseconds timeout) {

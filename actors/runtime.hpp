@@ -46,6 +46,11 @@ class Runtime {
   UserReply call(UserRequest request, std::chrono::milliseconds timeout = std::chrono::seconds(30));
   SessionReply call(SessionRequest request,
                     std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // Asynchronous forms for the HTTP edge: `done` runs once, on a runtime thread, and must
+  // not block.
+  void send(UserRequest request, std::function<void(UserReply)> done);
+  void send(SessionRequest request, std::function<void(SessionReply)> done);
+  void send(DirectoryRequest request, std::function<void(DirectoryReply)> done);
 
  private:
   struct Impl;

@@ -2,6 +2,7 @@
 // directory, users, sessions, the hasher; every rule that needs more than one actor.
 #define BOOST_TEST_MODULE identity_runtime
 #include <boost/test/unit_test.hpp>
+#include <future>
 #include <thread>
 
 #include "actors/identity/totp.hpp"
@@ -283,4 +284,22 @@ BOOST_FIXTURE_TEST_CASE(throttling_slows_guessing_without_locking_out_the_owner,
   BOOST_CHECK(login(p.username, kPassword, "dev-home", "192.0.2.10").outcome == UserOutcome::kOk);
   t.clock.advance_us(blocked.retry_after_us);
   BOOST_CHECK(login(p.username, kPassword, "dev-evil", "198.51.100.9").outcome == UserOutcome::kOk);
+}
+
+BOOST_FIXTURE_TEST_CASE(the_asynchronous_forms_answer_once_each, Fixture) {
+  auto p = enrol("dr.async");
+  std::promise<DirectoryReply> login_p;
+  rt->send(DirectoryRequest{LoginAttempt{p.username, make_secret(kPassword), "192.0.2.10", "dev-home"}, "c"},
+           [&](DirectoryReply r) { login_p.set_value(std::move(r)); });
+  auto first = login_p.get_future().get().login;
+  BOOST_REQUIRE(first.outcome == UserOutcome::kOk);
+  std::promise<UserReply> done_p;
+  rt->send(UserRequest{p.user_id, CompleteTotp{first.login_id, code(p), {}}},
+           [&](UserReply r) { done_p.set_value(std::move(r)); });
+  auto done = done_p.get_future().get();
+  BOOST_REQUIRE(done.session);
+  std::promise<SessionReply> use_p;
+  rt->send(SessionRequest{done.session->session_id, Authenticate{done.session->token, "dev-home", false, ""}},
+           [&](SessionReply r) { use_p.set_value(std::move(r)); });
+  BOOST_CHECK(use_p.get_future().get().outcome == SessionOutcome::kOk);
 }
