@@ -73,7 +73,7 @@ template <class A> void serialize(A& a, MfaPromptApproved& e) { a(e.prompt_id, e
 template <class A> void serialize(A& a, MfaPromptDenied& e) { a(e.prompt_id, e.reason); }
 template <class A> void serialize(A& a, MfaBombingSuspected& e) { a(e.prompts_in_window, e.window_us); }
 template <class A> void serialize(A& a, SessionStarted& e) {
-  a(e.user_id, e.roles, e.token_hash, e.csrf_hash, e.device_hash, e.source_ip, e.method,
+  a(e.user_id, e.roles, e.patient_id, e.token_hash, e.csrf_hash, e.device_hash, e.source_ip, e.method,
     e.idle_timeout_us, e.absolute_expires_at_us);
 }
 template <class A> void serialize(A& a, SessionRotated& e) { a(e.token_hash, e.csrf_hash, e.reason); }

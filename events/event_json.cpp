@@ -73,7 +73,7 @@ void to_json(nlohmann::json& j, const MfaPromptCreated& e) {
        {"expires_at_us", e.expires_at_us}};
 }
 void to_json(nlohmann::json& j, const SessionStarted& e) {
-  j = {{"user_id", e.user_id},         {"roles", e.roles},
+  j = {{"user_id", e.user_id},         {"roles", e.roles}, {"patient_id", e.patient_id},
        {"token_hash", kRedacted},      {"csrf_hash", kRedacted},
        {"device_hash", e.device_hash}, {"source_ip", e.source_ip},
        {"method", e.method},           {"idle_timeout_us", e.idle_timeout_us},

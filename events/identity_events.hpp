@@ -211,6 +211,7 @@ struct SessionStarted {
   static constexpr uint32_t kSchema = 1;
   std::string user_id;
   std::vector<std::string> roles;
+  std::string patient_id;  // the user's own record, for patients
   std::string token_hash;  // BLAKE2b-256 of the token (redacted in JSON)
   std::string csrf_hash;   // BLAKE2b-256 of the CSRF token (redacted in JSON)
   std::string device_hash;

@@ -27,6 +27,7 @@ struct Applier {
     s.exists = true;
     s.user_id = e.user_id;
     s.roles = e.roles;
+    s.patient_id = e.patient_id;
     s.token_hash = e.token_hash;
     s.csrf_hash = e.csrf_hash;
     s.device_hash = e.device_hash;
@@ -145,7 +146,7 @@ SessionDecided decide(const SessionState& state, const SessionCommand& command, 
 }
 
 SessionInfo info_of(const SessionState& s) {
-  return {s.session_id, s.user_id, s.roles, s.last_activity_us + s.idle_timeout_us,
+  return {s.session_id, s.user_id, s.roles, s.patient_id, s.last_activity_us + s.idle_timeout_us,
           s.absolute_expires_at_us, s.step_up_until_us};
 }
 

@@ -34,6 +34,7 @@ struct SessionState {
   bool exists = false;
   std::string session_id, user_id;
   std::vector<std::string> roles;
+  std::string patient_id;
   std::string token_hash, csrf_hash, device_hash, source_ip, method;
   int64_t started_at_us = 0, idle_timeout_us = 0, absolute_expires_at_us = 0;
   int64_t last_activity_us = 0, step_up_until_us = 0;
@@ -101,6 +102,7 @@ const char* session_outcome_name(SessionOutcome outcome);
 struct SessionInfo {
   std::string session_id, user_id;
   std::vector<std::string> roles;
+  std::string patient_id;
   int64_t idle_expires_at_us = 0, absolute_expires_at_us = 0, step_up_until_us = 0;
 };
 

@@ -84,6 +84,7 @@ struct Decider {
     events::SessionStarted started;
     started.user_id = s.user_id;
     started.roles = s.roles;
+    started.patient_id = s.patient_id;
     started.token_hash = ns.token_hash;
     started.csrf_hash = ns.csrf_hash;
     started.device_hash = l.device_hash;

@@ -49,7 +49,7 @@ std::vector<DomainEvent> samples() {
       MfaPromptApproved{"mfp-1", "ses-2"},
       MfaPromptDenied{"mfp-1", "wrong_number"},
       MfaBombingSuspected{3, 600000000},
-      SessionStarted{"usr-1", {"patient"}, "tokhash", "csrfhash", "ab12", "192.0.2.1", "totp", 1, 2},
+      SessionStarted{"usr-1", {"patient"}, "pt-1", "tokhash", "csrfhash", "ab12", "192.0.2.1", "totp", 1, 2},
       SessionRotated{"tokhash2", "csrfhash2", "step_up"},
       SessionSteppedUp{"totp", 99},
       SessionEnded{"logout"},
