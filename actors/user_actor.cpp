@@ -75,11 +75,17 @@ std::string random_bytes(size_t n) {
 }
 
 // Fills the fresh values a command needs. Facts from the hasher are filled by the caller.
-void draw_fresh(identity::UserCommand& cmd, Fresh& f) {
+void draw_fresh(identity::UserCommand& cmd, Fresh& f, const IdentityOptions& opt) {
   using namespace identity;
   std::visit(
       [&](auto& c) {
         using C = std::decay_t<decltype(c)>;
+        // The relying party is this server's, whatever the request says.
+        if constexpr (std::is_same_v<C, CompleteWebAuthn> || std::is_same_v<C, StepUp> ||
+                      std::is_same_v<C, RegisterWebAuthn>) {
+          c.origin = opt.origin;
+          c.rp_id = opt.rp_id;
+        }
         if constexpr (std::is_same_v<C, BeginLogin>) {
           c.login_id = fresh_id("lgn-");
           c.session = new_session(f);
@@ -238,7 +244,7 @@ std::optional<UserReply> refuse_weak(const Secret& password, const std::string& 
 void handle(Self self, UserRequest req, Reply done) {
   using namespace identity;
   Fresh fresh;
-  draw_fresh(req.command, fresh);
+  draw_fresh(req.command, fresh, links(self).options);
   auto& st = self->state.core.state;
   if (auto* c = std::get_if<Register>(&req.command)) {
     if (auto weak = refuse_weak(req.password, c->username)) return done(*weak);

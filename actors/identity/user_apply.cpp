@@ -52,6 +52,8 @@ struct Applier {
     if (e.reason != "throttled") account_record_failure(s.throttle, now());
     if (e.method == "webauthn")  // a failed assertion spends its challenge too
       std::erase_if(s.challenges, [](const Challenge& c) { return c.purpose != "register"; });
+    if (e.method == "webauthn_register")
+      std::erase_if(s.challenges, [](const Challenge& c) { return c.purpose == "register"; });
   }
   void operator()(const events::LoginPasswordAccepted& e) {
     s.logins.push_back({e.login_id, e.source_ip, e.device_hash, e.expires_at_us, e.new_device, false});

@@ -371,7 +371,11 @@ struct Decider {
     if (!ch) return outcome(UserOutcome::kInvalid, "challenge_expired");
     WebAuthnExpectation expect{bv(ch->challenge), c.origin, c.rp_id, false};
     auto check = verify_registration(bv(c.client_data_json), bv(c.attestation_object), expect);
-    if (!check.accepted()) return outcome(UserOutcome::kInvalid, webauthn_outcome_name(check.outcome));
+    if (!check.accepted()) {  // recorded, and the challenge is spent (apply)
+      auto d = outcome(UserOutcome::kInvalid, webauthn_outcome_name(check.outcome));
+      d.events.push_back(events::MfaFailed{"", "webauthn_register", d.reason});
+      return d;
+    }
     std::string cred_id(check.credential_id.begin(), check.credential_id.end());
     for (const auto& f : s.webauthn)
       if (f.credential_id == cred_id) return outcome(UserOutcome::kConflict, "credential_registered");
