@@ -1,4 +1,5 @@
-// rxportal init --data DIR [--demo]: creates the key file and the embedded store.
+// rxportal init --data DIR [--demo]: creates the key file, the embedded store and the first
+// admin, or with --demo the demo population (tools/population.hpp).
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
@@ -7,6 +8,7 @@
 
 #include "events/keyring.hpp"
 #include "tools/cli_common.hpp"
+#include "tools/population.hpp"
 
 namespace rxp::cli {
 namespace {
@@ -15,31 +17,6 @@ struct InitOptions {
   std::string data;
   bool demo = false;
 };
-
-// A small synthetic record, so that verify and replay have something to show.
-Status load_demo(events::EventLog& log) {
-  using namespace events;
-  std::string patient = random_id("pt");
-  Principal clinician{random_id("usr"), "clinician", random_id("ses")};
-  Principal system{"", "system", ""};
-  std::string corr = random_id("corr");
-  std::vector<AppendRequest> batch;
-  batch.push_back({"record/" + patient, 0,
-                   {make_pending(RecordCreated{patient, "1961-04-12", "MA", false}, system, corr),
-                    make_pending(MedicationAdded{random_id("med"), "warfarin", "5 mg", "oral",
-                                                 "daily", "2026-11-02", "", false},
-                                 clinician, corr),
-                    make_pending(PgxResultRecorded{random_id("pgx"), "CYP2C9", "*1/*3",
-                                                   "intermediate metabolizer",
-                                                   "reduce warfarin starting dose"},
-                                 clinician, corr),
-                    make_pending(RecordViewed{"medications", "treatment"}, clinician, corr)}});
-  batch.push_back({"user/" + clinician.user_id, 0,
-                   {make_pending(UserRegistered{"dr.demo", {"clinician"}, ""}, system, corr)}});
-  for (auto& r : log.append_batch(batch))
-    if (!r) return r.status();
-  return Status::ok();
-}
 
 int run_init(const InitOptions& o) {
   std::error_code ec;
@@ -56,12 +33,26 @@ int run_init(const InitOptions& o) {
   so.create_if_missing = true;
   auto store = events::open_sqlite_store(so);
   if (!store) return report(store.status());
-  if (o.demo) {
+  // Accounts are made through the real actors, so they are ordinary events.
+  std::string creds = o.data + (o.demo ? "/demo-credentials.json" : "/admin-credentials.json");
+  {
     events::EventLog log(**store, *keys, SystemClock::instance());
-    if (Status st = load_demo(log); !st) return report(st);
+    actors::Runtime rt(log, SystemClock::instance());
+    std::vector<Credential> people;
+    if (o.demo) {
+      auto demo = create_demo_population(rt, SystemClock::instance());
+      if (!demo) return report(demo.status());
+      people = std::move(demo.value());
+    } else {
+      auto admin = create_account(rt, SystemClock::instance(), "admin", "admin");
+      if (!admin) return report(admin.status());
+      people.push_back(std::move(admin.value()));
+    }
+    if (Status st = write_credentials(creds, people); !st) return report(st);
   }
-  std::cout << "initialised " << o.data << " (key file " << key_path(o.data) << ", mode 0600)"
-            << (o.demo ? ", demo record loaded" : "") << "\n";
+  std::cout << "initialised " << o.data << " (key file " << key_path(o.data) << ", mode 0600); "
+            << (o.demo ? "demo population" : "first admin") << " credentials in " << creds
+            << " (mode 0600)\n";
   return kExitOk;
 }
 
@@ -71,7 +62,7 @@ void add_init(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<InitOptions>();
   auto* sub = app.add_subcommand("init", "Create the key file and the embedded event store");
   sub->add_option("--data", o->data, "Data directory (created if missing)")->required();
-  sub->add_flag("--demo", o->demo, "Also load a demo record");
+  sub->add_flag("--demo", o->demo, "Create the demo population instead of only the first admin");
   sub->callback([o, &exit_code] { exit_code = run_init(*o); });
 }
 

@@ -172,6 +172,7 @@ BOOST_AUTO_TEST_CASE(init_creates_private_key_and_store_then_verifies) {
   BOOST_REQUIRE(::stat(d.key().c_str(), &st) == 0);
   BOOST_TEST((st.st_mode & 0777) == 0600u, "key file mode is " << std::oct << (st.st_mode & 0777));
 
+  size_t events_before = d.Replay().size();
   // A second init must refuse the directory and name --data; the store stays intact.
   CheckUsage(Rx("init " + d.arg()), "--data");
   CheckUsage(Rx("init " + d.arg() + " --demo"), "--data");
@@ -182,7 +183,30 @@ BOOST_AUTO_TEST_CASE(init_creates_private_key_and_store_then_verifies) {
     BOOST_TEST(v.out.rfind("ok:", 0) == 0u);
     BOOST_TEST(v.err.empty());
   }
-  BOOST_TEST(d.Replay().size() == 5u, "the demo record has 5 events and a second init adds none");
+  BOOST_TEST(d.Replay().size() == events_before, "a second init adds no events");
+
+  // The demo population: one person per role, credentials in a private file, secrets never
+  // in the replay.
+  std::string creds_path = d.data + "/demo-credentials.json";
+  BOOST_REQUIRE(::stat(creds_path.c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0600u);
+  std::ifstream f(creds_path);
+  auto creds = nlohmann::json::parse(f);
+  BOOST_REQUIRE(creds.is_array());
+  std::multiset<std::string> roles;
+  for (const auto& p : creds) {
+    for (const char* k : {"role", "username", "password", "totp_secret", "user_id"})
+      BOOST_TEST(p.contains(k), "missing " << k);
+    roles.insert(p.at("role").get<std::string>());
+    BOOST_TEST(p.contains("patient_id") == (p.at("role") == "patient"));
+  }
+  BOOST_TEST(roles == (std::multiset<std::string>{"admin", "auditor", "clinician", "clinician", "patient",
+                                                   "patient", "pharmacist", "proxy"}));
+  std::string replay = Rx("replay " + d.arg()).out;
+  for (const auto& p : creds) {
+    BOOST_TEST(replay.find(p.at("password").get<std::string>()) == std::string::npos);
+    BOOST_TEST(replay.find(p.at("totp_secret").get<std::string>()) == std::string::npos);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(replay_prints_json_lines_and_filters) {
