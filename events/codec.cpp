@@ -82,6 +82,10 @@ template <class A> void serialize(A& a, SessionEnded& e) { a(e.reason); }
 template <class A> void serialize(A& a, UsernameClaimed& e) { a(e.username, e.user_id); }
 template <class A> void serialize(A& a, RoleGranted& e) { a(e.role); }
 template <class A> void serialize(A& a, RoleRevoked& e) { a(e.role, e.reason); }
+template <class A> void serialize(A& a, AlertRaised& e) {
+  a(e.rule, e.severity, e.explanation, e.user_id, e.patient_id, e.evidence, e.score);
+}
+template <class A> void serialize(A& a, AlertReviewed& e) { a(e.disposition, e.note); }
 
 namespace {
 

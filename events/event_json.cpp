@@ -48,6 +48,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SessionEnded, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(UsernameClaimed, username, user_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RoleGranted, role)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RoleRevoked, role, reason)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AlertRaised, rule, severity, explanation, user_id, patient_id,
+                                   evidence, score)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AlertReviewed, disposition, note)
 
 // Events that carry secrets: the JSON view (replay, exports) shows that a secret exists, never
 // its value or hash.

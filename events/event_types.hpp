@@ -185,6 +185,28 @@ struct LoginFailed {
   bool operator==(const LoginFailed&) const = default;
 };
 
+// ---- alert/<id> (projections: the anomaly detector raises, an auditor reviews) ----
+struct AlertRaised {
+  static constexpr const char* kType = "AlertRaised";
+  static constexpr uint32_t kSchema = 1;
+  std::string rule;
+  std::string severity;     // low | medium | high
+  std::string explanation;  // plain language, ids only, never PHI
+  std::string user_id;      // whom it is about
+  std::string patient_id;
+  std::vector<uint64_t> evidence;  // global positions
+  double score = 0;
+  bool operator==(const AlertRaised&) const = default;
+};
+
+struct AlertReviewed {
+  static constexpr const char* kType = "AlertReviewed";
+  static constexpr uint32_t kSchema = 1;
+  std::string disposition;  // benign | true_positive | escalated
+  std::string note;         // the auditor's words (may hold PHI: encrypted like all payloads)
+  bool operator==(const AlertReviewed&) const = default;
+};
+
 using DomainEvent =
     std::variant<RecordCreated, MedicationAdded, MedicationChanged, MedicationDiscontinued,
                  PgxResultRecorded, AdverseEventReported, RecordViewed, RecordExported,
@@ -196,6 +218,7 @@ using DomainEvent =
                  AuthenticatorCloneSuspected, RecoveryCodesIssued, RecoveryCodeUsed, FactorRemoved,
                  SessionsRevoked, SessionClosed, MfaPromptCreated, MfaPromptApproved,
                  MfaPromptDenied, MfaBombingSuspected, SessionStarted, SessionRotated,
-                 SessionSteppedUp, SessionEnded, UsernameClaimed, RoleGranted, RoleRevoked>;
+                 SessionSteppedUp, SessionEnded, UsernameClaimed, RoleGranted, RoleRevoked,
+                 AlertRaised, AlertReviewed>;
 
 }  // namespace rxp::events

@@ -56,6 +56,8 @@ std::vector<DomainEvent> samples() {
       UsernameClaimed{"nurse.a", "usr-1"},
       RoleGranted{"pharmacist"},
       RoleRevoked{"admin", "dormant"},
+      AlertRaised{"break_glass", "high", "user usr-1 used emergency access", "usr-1", "pt-1", {7, 9}, 1.0},
+      AlertReviewed{"benign", "confirmed with the ED"},
   };
 }
 }  // namespace
