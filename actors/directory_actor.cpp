@@ -121,7 +121,14 @@ void login(Self self, LoginAttempt a, std::string correlation_id, Done done) {
       return record_unknown(self, a, "throttled", throttled_reply(v.retry_after_us), done);
     self->request(links.hasher, caf::infinite, verify_atom::value, a.password, std::string())
         .then(
-            [=](HashReply&) {
+            [=](HashReply& h) {
+              // A busy hasher answers an unknown name exactly as it answers a known one
+              // (the user actor's error), so a flooded queue reveals nothing.
+              if (!h.status) {
+                UserReply busy;
+                busy.error = h.status;
+                return done(login_answer(busy));
+              }
               auto& s = self->state;
               int64_t t = s.core.deps.clock->now_us();
               s.unknown.record_failure(fp, t);
