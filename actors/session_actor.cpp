@@ -56,10 +56,10 @@ SessionPlan plan_command(Self self, const SessionRequest& req, int64_t now) {
   if (decided.events.empty()) return plan;
   plan.append.stream_id = core.stream;
   plan.append.expected_version = core.state.version;
-  events::Principal who{core.state.user_id.empty() ? std::string("system") : core.state.user_id, "",
-                        core.state.session_id.empty() ? req.session_id : core.state.session_id};
+  // The session's own user (a starting session names it in its command), never a name.
+  events::Principal who{core.state.user_id, "", req.session_id};
   if (auto* start = std::get_if<identity::StartSession>(&req.command)) who.user_id = start->started.user_id;
-  who.session_id = req.session_id;
+  if (who.user_id.empty()) who.user_id = "system";
   add_events(plan.append, decided.events, who, "", now);
   plan.decided = std::move(decided.events);
   if (!decided.closed_reason.empty())
