@@ -38,6 +38,31 @@ int run_bench_append(const BenchAppendOptions& o);
 int run_bench_record_read(const BenchRecordReadOptions& o);
 int run_bench_replay(const BenchReplayOptions& o);
 
+struct BenchProjectionsOptions {
+  std::string data;
+  size_t events = 100000;  // populated into a new directory (views, exports, changes, ...)
+  size_t rate = 2000;      // live phase: events appended per second
+  size_t seconds = 10;     // live phase: duration
+  unsigned threads = 0;    // replay comparison threads; 0: one per core
+  bool json = false;
+};
+int run_bench_projections(const BenchProjectionsOptions& o);
+
+// The replay benchmark's measurement (read, verify, decrypt, decode vs in-memory hash+decrypt;
+// best of `runs`), on an open data directory.
+struct OpenData;
+struct ReplayFigures {
+  int runs = 0;
+  uint64_t events = 0;
+  uint64_t streams = 0;
+  unsigned threads = 0;
+  double events_per_s = 0;
+  double baseline_per_s = 0;
+  double seconds = 0;
+  double baseline_seconds = 0;
+};
+Result<ReplayFigures> measure_replay(OpenData& data, unsigned threads);
+
 // Synthetic traffic for benchmarks: ~256-byte payloads over `streams` record streams.
 events::AppendRequest bench_request(size_t i, size_t streams);
 // Creates the data directory, key file and store when missing (for bench runs).

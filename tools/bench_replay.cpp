@@ -30,44 +30,42 @@ Status populate(const std::string& data, size_t events) {
 
 }  // namespace
 
-int run_bench_replay(const BenchReplayOptions& o) {
-  if (!std::filesystem::exists(db_path(o.data)))
-    if (Status st = populate(o.data, o.events); !st) return report(st);
-  auto d = open_data(o.data, true);
-  if (!d) return report(d.status());
-
+// The replay measurement on an open data directory; also used by bench projections, which
+// compares its rebuild against this in the same run.
+Result<ReplayFigures> measure_replay(OpenData& data, unsigned threads_option) {
+  OpenData* const d = &data;  // the code below is run_bench_replay's, unchanged
   // Real path: read from SQLite, check positions, chains and hashes, decrypt, decode.
   // Both sides run kRuns times and the best run counts: one pass is short enough for
   // scheduler noise to dominate a single measurement.
   constexpr int kRuns = 3;
-  unsigned threads = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads = threads_option != 0 ? threads_option : std::max(1u, std::thread::hardware_concurrency());
   double real_s = 1e300;
   Result<events::VerifyReport> rep = Status(ErrorCode::kInternal, "not run");
   for (int run = 0; run < kRuns; ++run) {
     auto t0 = std::chrono::steady_clock::now();
     rep = events::verify_log(*d->log, {.physical_check = false, .threads = threads});
     real_s = std::min(real_s, seconds_since(t0));
-    if (!rep) return report(rep.status());
-    if (!rep->ok()) return report(Status(ErrorCode::kIntegrity, rep->failure->reason));
+    if (!rep) return rep.status();
+    if (!rep->ok()) return Status(ErrorCode::kIntegrity, rep->failure->reason);
   }
 
   // Baseline: the same bytes already in memory, the same DEKs already unwrapped; only
   // BLAKE2b over header+ciphertext and XChaCha20-Poly1305 decryption per event.
   auto rows = d->store->read_all(1, rep->events);
-  if (!rows) return report(rows.status());
+  if (!rows) return rows.status();
   std::unordered_map<std::string, Key32> keys;
   std::vector<const Key32*> key_of(rows->size());
   std::vector<events::EventHeader> headers(rows->size());
   for (size_t i = 0; i < rows->size(); ++i) {
     auto h = events::decode_header((*rows)[i].header_bytes);
-    if (!h) return report(h.status());
+    if (!h) return h.status();
     headers[i] = *h;
     auto it = keys.find(h->key_id);
     if (it == keys.end()) {
       auto w = d->store->find_dek(h->key_id);
-      if (!w || !w.value()) return report(Status(ErrorCode::kKeyError, "DEK missing"));
+      if (!w || !w.value()) return Status(ErrorCode::kKeyError, "DEK missing");
       auto k = d->keys->unwrap(**w);
-      if (!k) return report(k.status());
+      if (!k) return k.status();
       it = keys.emplace(h->key_id, *k).first;
     }
     key_of[i] = &it->second;
@@ -89,16 +87,36 @@ int run_bench_replay(const BenchReplayOptions& o) {
     }
     base_s = std::min(base_s, seconds_since(t1));
   }
-  if (failures != 0) return report(Status(ErrorCode::kIntegrity, "baseline failed to decrypt"));
+  if (failures != 0) return Status(ErrorCode::kIntegrity, "baseline failed to decrypt");
 
-  double eps = static_cast<double>(rep->events) / real_s;
-  double bps = static_cast<double>(rows->size()) / base_s;
+  ReplayFigures f;
+  f.runs = kRuns;
+  f.events = rep->events;
+  f.streams = rep->streams;
+  f.threads = threads;
+  f.seconds = real_s;
+  f.baseline_seconds = base_s;
+  f.events_per_s = static_cast<double>(rep->events) / real_s;
+  f.baseline_per_s = static_cast<double>(rows->size()) / base_s;
+  return f;
+}
+
+int run_bench_replay(const BenchReplayOptions& o) {
+  if (!std::filesystem::exists(db_path(o.data)))
+    if (Status st = populate(o.data, o.events); !st) return report(st);
+  auto d = open_data(o.data, true);
+  if (!d) return report(d.status());
+  auto f = measure_replay(*d, o.threads);
+  if (!f) return report(f.status());
+  const int kRuns = f->runs;
+  const unsigned threads = f->threads;
+  const double eps = f->events_per_s, bps = f->baseline_per_s;
   nlohmann::json j = {{"bench", "replay"},         {"runs", kRuns},
-                      {"events", rep->events},     {"streams", rep->streams},
+                      {"events", f->events},       {"streams", f->streams},
                       {"threads", threads},        {"baseline_threads", 1},
                       {"events_per_s", eps},       {"baseline_per_s", bps},
-                      {"ratio", eps / bps},        {"seconds", real_s},
-                      {"baseline_seconds", base_s}};
+                      {"ratio", eps / bps},        {"seconds", f->seconds},
+                      {"baseline_seconds", f->baseline_seconds}};
   if (o.json) {
     std::cout << j.dump() << "\n";
   } else {

@@ -44,5 +44,7 @@ void add_verify(CLI::App& app, int& exit_code);
 void add_replay(CLI::App& app, int& exit_code);
 void add_keys(CLI::App& app, int& exit_code);
 void add_bench(CLI::App& app, int& exit_code);
+void add_projections(CLI::App& app, int& exit_code);
+void add_audit(CLI::App& app, int& exit_code);
 
 }  // namespace rxp::cli

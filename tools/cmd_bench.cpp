@@ -1,4 +1,4 @@
-// rxportal bench (append | replay) --data DIR [--json]
+// rxportal bench (append | record-read | replay | projections) --data DIR [--json]
 #include <CLI/CLI.hpp>
 
 #include "tools/bench.hpp"
@@ -52,6 +52,16 @@ void add_bench(CLI::App& app, int& exit_code) {
   replay->add_option("--threads", r->threads, "Threads for hashing, decryption, decoding (default: one per core)")->check(whole_number(64));
   replay->add_flag("--json", r->json, "Print one JSON object");
   replay->callback([r, &exit_code] { exit_code = run_bench_replay(*r); });
+
+  auto p = std::make_shared<BenchProjectionsOptions>();
+  auto* proj = bench->add_subcommand("projections", "Disclosures rebuild vs replay of the same log; live lag at a sustained append rate");
+  proj->add_option("--data", p->data, "Scratch data directory (created)")->required();
+  proj->add_option("--events", p->events, "Events to populate the log with")->check(whole_number(100000000));
+  proj->add_option("--rate", p->rate, "Live phase: events appended per second")->check(whole_number(1000000));
+  proj->add_option("--seconds", p->seconds, "Live phase: duration")->check(whole_number(3600));
+  proj->add_option("--threads", p->threads, "Threads of the replay comparison (default: one per core)")->check(whole_number(64));
+  proj->add_flag("--json", p->json, "Print one JSON object");
+  proj->callback([p, &exit_code] { exit_code = run_bench_projections(*p); });
 }
 
 }  // namespace rxp::cli

@@ -1,0 +1,60 @@
+#include "projections/audit_trail.hpp"
+
+#include <string_view>
+
+namespace rxp::projections {
+namespace {
+
+constexpr size_t kPage = 1024;
+
+bool in_window(const AuditQuery& q, int64_t t) { return t >= q.since_us && t <= q.until_us; }
+
+}  // namespace
+
+bool is_audited_stream(const std::string& stream_id) {
+  std::string_view s(stream_id);
+  return s.starts_with("record/") || s.starts_with("denials/");
+}
+
+Result<std::vector<events::RecordedEvent>> read_audit_trail(events::EventLog& log,
+                                                            const AuditQuery& q) {
+  std::vector<events::RecordedEvent> out;
+  if (!q.patient_id.empty()) {
+    if (!events::is_opaque_id(q.patient_id, false))
+      return Status(ErrorCode::kInvalidArgument, "patient id must be an opaque id");
+    const std::string stream = "record/" + q.patient_id;
+    for (uint64_t from = 1;;) {
+      auto page = log.read_stream(stream, from, kPage);
+      if (!page) return page.status();
+      for (auto& e : *page)
+        if (in_window(q, e.header.occurred_at_us)) out.push_back(std::move(e));
+      if (page->size() < kPage) break;
+      from += kPage;
+    }
+    return out;
+  }
+  // Every audited stream: headers are checked cheaply first, so events of other streams are
+  // not decrypted; the ones kept are opened (hash-checked, authenticated, decoded) in full.
+  for (uint64_t from = 1;;) {
+    auto raws = log.store().read_all(from, kPage);
+    if (!raws) return raws.status();
+    for (size_t i = 0; i < raws->size(); ++i) {
+      const events::RawEvent& raw = (*raws)[i];
+      if (raw.position != from + i)
+        return Status(ErrorCode::kCorruption,
+                      "position " + std::to_string(from + i) + " is missing from the event log");
+      if (!is_audited_stream(raw.stream_id)) continue;
+      auto h = events::decode_header(raw.header_bytes);
+      if (!h) return h.status();
+      if (!in_window(q, h->occurred_at_us)) continue;
+      auto e = log.open(raw);
+      if (!e) return e.status();
+      out.push_back(std::move(e.value()));
+    }
+    if (raws->size() < kPage) break;
+    from = raws->back().position + 1;
+  }
+  return out;
+}
+
+}  // namespace rxp::projections
