@@ -46,5 +46,6 @@ void add_keys(CLI::App& app, int& exit_code);
 void add_bench(CLI::App& app, int& exit_code);
 void add_projections(CLI::App& app, int& exit_code);
 void add_audit(CLI::App& app, int& exit_code);
+void add_serve(CLI::App& app, int& exit_code);
 
 }  // namespace rxp::cli

@@ -1,0 +1,62 @@
+// The request handlers of the HTTP edge: one HttpRequest in, exactly one HttpResponse out,
+// through the actor runtime's asynchronous send(). No sockets here (http_server.hpp owns
+// them), so every route is testable with plain values.
+//
+// CONTRACT
+// - handle() never blocks: it parses, routes and sends to the runtime; `respond` runs once,
+//   either on the calling thread (bad input, no session) or on a runtime thread after the
+//   actors answer. `respond` must not block (the server posts the answer to its strand).
+// - Sessions come from cookie __Host-rxp_session or "Authorization: Bearer <token>" (the bearer
+//   header wins when both are sent). With the cookie, every POST/PUT/PATCH/DELETE other than the
+//   login steps must carry X-CSRF-Token (403 csrf_failed otherwise). The device fingerprint is
+//   response.hpp's device_fingerprint(User-Agent).
+// - Login: the password step answers an unknown user and a wrong password with the same
+//   status, headers and body; it never exposes a user id before the second factor. A second
+//   factor opens a new session (new id, new token, new CSRF token): no cookie sent before the
+//   login is ever accepted after it.
+// - Records: a record the caller may not see and one that does not exist get the same
+//   403 forbidden body; 403 step_up_required when only a fresh step-up is missing.
+// - Errors follow API.md ({"error":{"code","message"}}), never echoing secrets or PHI.
+// Thread-safety: handle() may be called from any number of threads at once.
+// Ownership: the Runtime and Clock must outlive the Edge; call shutdown() (or destroy the
+// Edge) before destroying the Runtime. After shutdown() requests are answered 503.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "api/http_types.hpp"
+#include "api/json_input.hpp"
+#include "infra/clock.hpp"
+
+namespace rxp::actors {
+class Runtime;
+}
+
+namespace rxp::api {
+
+struct EdgeOptions {
+  JsonLimits json;                  // every JSON body (the server caps raw bodies before this)
+  size_t max_pending_logins = 10000;
+  int max_mfa_failures_per_login = 5;
+};
+
+class Edge {
+ public:
+  using Respond = std::function<void(HttpResponse)>;
+  Edge(actors::Runtime& runtime, const Clock& clock, EdgeOptions options = {});
+  ~Edge();
+  Edge(const Edge&) = delete;
+  Edge& operator=(const Edge&) = delete;
+
+  void handle(HttpRequest request, Respond respond);
+  // Stops handing requests to the runtime; waits only for hand-offs already under way.
+  void shutdown();
+
+  struct Core;  // edge_internal.hpp
+
+ private:
+  std::shared_ptr<Core> core_;
+};
+
+}  // namespace rxp::api

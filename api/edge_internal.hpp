@@ -1,0 +1,123 @@
+// Shared by the edge's handler files only (edge.cpp, handlers_*.cpp): the edge's state, one
+// call in flight, and the helpers every handler uses.
+// Thread-safety: Core is shared by every call; its members are thread-safe or guarded.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/runtime.hpp"
+#include "api/edge.hpp"
+#include "api/login_map.hpp"
+#include "api/response.hpp"
+#include "api/router.hpp"
+
+namespace rxp::api {
+
+// The second factors a user has, as learnt at login and at factor changes (the user actor has
+// no read command yet); bounded.
+class MethodCache {
+ public:
+  void set(const std::string& user_id, std::vector<std::string> methods);
+  void add(const std::string& user_id, const std::string& method);
+  std::vector<std::string> get(const std::string& user_id);
+  void forget(const std::string& user_id);
+
+ private:
+  static constexpr size_t kMax = 10000;
+  std::mutex mu_;
+  std::unordered_map<std::string, std::vector<std::string>> by_user_;
+};
+
+struct Edge::Core {
+  Core(actors::Runtime& r, const Clock& c, EdgeOptions o)
+      : rt(r), clock(c), options(o), logins(o.max_pending_logins, 5LL * 60 * 1000000, o.max_mfa_failures_per_login) {}
+  actors::Runtime& rt;
+  const Clock& clock;
+  EdgeOptions options;
+  LoginMap logins;
+  MethodCache methods;
+  std::shared_mutex gate;  // shared: a send() under way; exclusive: shutdown
+  bool stopping = false;
+
+  // Hands a request to the runtime unless the edge is shutting down (then false).
+  template <class Request, class Reply>
+  bool send(Request request, std::function<void(Reply)> done) {
+    std::shared_lock lock(gate);
+    if (stopping) return false;
+    rt.send(std::move(request), std::move(done));
+    return true;
+  }
+};
+
+// One request in flight.
+struct Call {
+  std::shared_ptr<Edge::Core> core;
+  HttpRequest req;
+  RouteMatch route;
+  Edge::Respond respond;
+  std::atomic<bool> answered{false};
+  std::string device;          // device_fingerprint(User-Agent)
+  std::string correlation_id;  // "req-..." for the events this request causes
+  // Filled by with_session():
+  std::string token;
+  bool via_cookie = false;
+  identity::SessionInfo session;
+};
+using CallPtr = std::shared_ptr<Call>;
+
+// Answers once; later answers are dropped.
+void answer(const CallPtr& c, HttpResponse r);
+
+// Fixed answers (no input is ever echoed).
+HttpResponse unauthenticated();
+HttpResponse forbidden();
+HttpResponse step_up_required();
+HttpResponse unavailable();
+HttpResponse invalid(const JsonInput& in);  // 400 / 413 / 422 for a refused body
+
+// Runs `fn(c)` and turns an escaping exception into a 500, so no exception reaches a runtime
+// or I/O thread.
+void guarded(const CallPtr& c, const std::function<void(const CallPtr&)>& fn);
+
+// Sends through the core; answers 503 when the edge is shutting down. `then` runs guarded.
+template <class Request, class Reply>
+void ask(const CallPtr& c, Request request, std::function<void(const CallPtr&, Reply&)> then) {
+  bool sent = c->core->send<Request, Reply>(std::move(request), [c, then](Reply r) {
+    guarded(c, [&](const CallPtr& cc) { then(cc, r); });
+  });
+  if (!sent) answer(c, unavailable());
+}
+
+// Authenticates the request's session (and CSRF for a state change with the cookie), then
+// runs `next`; answers 401 / 403 csrf_failed / 503 itself otherwise.
+void with_session(const CallPtr& c, std::function<void(const CallPtr&)> next);
+
+// The parsed body for `schema`, or nullopt after answering 400/413/422.
+std::optional<nlohmann::json> body_of(const CallPtr& c, const JsonSchema& schema, bool empty_is_object = false);
+
+identity::SessionFacts facts_of(const Call& c);
+nlohmann::json user_json(const identity::SessionInfo& s);
+std::string dump(const nlohmann::json& j);  // never throws on bad UTF-8
+
+// Handlers, by route.
+void handle_login(const CallPtr& c);
+void handle_mfa(const CallPtr& c, bool recovery);
+void handle_step_up(const CallPtr& c);
+void handle_logout(const CallPtr& c);
+void handle_logout_all(const CallPtr& c);
+void handle_me(const CallPtr& c);
+void handle_password(const CallPtr& c);
+void handle_totp_start(const CallPtr& c);
+void handle_totp_confirm(const CallPtr& c);
+void handle_recovery_codes(const CallPtr& c);
+void handle_factor_remove(const CallPtr& c);
+void handle_section(const CallPtr& c);
+void handle_export(const CallPtr& c);
+void handle_healthz(const CallPtr& c);
+
+}  // namespace rxp::api

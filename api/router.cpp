@@ -1,0 +1,105 @@
+#include "api/router.hpp"
+
+#include <vector>
+
+namespace rxp::api {
+namespace {
+
+constexpr size_t kMaxParam = 128;
+
+// Segments of an absolute path; nullopt for empty segments ("//", a trailing "/").
+std::optional<std::vector<std::string_view>> segments(std::string_view path) {
+  if (path.empty() || path.front() != '/') return std::nullopt;
+  std::vector<std::string_view> out;
+  path.remove_prefix(1);
+  while (true) {
+    auto slash = path.find('/');
+    auto seg = path.substr(0, slash);
+    if (seg.empty() || seg.size() > kMaxParam) return std::nullopt;
+    out.push_back(seg);
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+RouteMatch make(Route r, std::string_view method, std::string_view allowed, std::string param = {},
+                std::string section = {}) {
+  RouteMatch m;
+  m.route = r;
+  m.method_allowed = method == allowed;
+  m.allow = std::string(allowed);
+  m.param = std::move(param);
+  m.section = std::move(section);
+  return m;
+}
+
+bool is_section(std::string_view s) {
+  return s == "medications" || s == "pgx" || s == "adverse-events" || s == "dosing";
+}
+
+}  // namespace
+
+std::optional<RouteMatch> match_route(std::string_view method, std::string_view path) {
+  auto segs = segments(path);
+  if (!segs) return std::nullopt;
+  const auto& s = *segs;
+  const size_t n = s.size();
+  if (n == 1 && s[0] == "healthz") return make(Route::kHealthz, method, "GET");
+  if (n < 2 || s[0] != "v1") return std::nullopt;
+  if (s[1] == "auth") {
+    if (n == 3 && s[2] == "login") return make(Route::kLogin, method, "POST");
+    if (n == 4 && s[2] == "mfa" && s[3] == "totp") return make(Route::kMfaTotp, method, "POST");
+    if (n == 4 && s[2] == "mfa" && s[3] == "recovery") return make(Route::kMfaRecovery, method, "POST");
+    if (n == 3 && s[2] == "step-up") return make(Route::kStepUp, method, "POST");
+    if (n == 3 && s[2] == "logout") return make(Route::kLogout, method, "POST");
+    if (n == 3 && s[2] == "logout-all") return make(Route::kLogoutAll, method, "POST");
+    return std::nullopt;
+  }
+  if (s[1] == "me") {
+    if (n == 2) return make(Route::kMe, method, "GET");
+    if (n == 3 && s[2] == "password") return make(Route::kMePassword, method, "POST");
+    if (n == 3 && s[2] == "recovery-codes") return make(Route::kMeRecoveryCodes, method, "POST");
+    if (n == 4 && s[2] == "mfa" && s[3] == "totp") return make(Route::kMeTotpStart, method, "POST");
+    if (n == 4 && s[2] == "mfa") return make(Route::kMeFactorRemove, method, "DELETE", std::string(s[3]));
+    if (n == 6 && s[2] == "mfa" && s[3] == "totp" && s[5] == "confirm")
+      return make(Route::kMeTotpConfirm, method, "POST", std::string(s[4]));
+    return std::nullopt;
+  }
+  if (s[1] == "patients" && n == 4) {
+    if (is_section(s[3])) return make(Route::kPatientSection, method, "GET", std::string(s[2]), std::string(s[3]));
+    if (s[3] == "export") return make(Route::kPatientExport, method, "POST", std::string(s[2]));
+  }
+  return std::nullopt;
+}
+
+bool needs_session(Route r) {
+  return r != Route::kHealthz && r != Route::kLogin && r != Route::kMfaTotp && r != Route::kMfaRecovery;
+}
+
+bool is_state_changing_method(std::string_view m) {
+  return m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE";
+}
+
+const char* route_name(Route r) {
+  switch (r) {
+    case Route::kHealthz: return "healthz";
+    case Route::kLogin: return "login";
+    case Route::kMfaTotp: return "mfa_totp";
+    case Route::kMfaRecovery: return "mfa_recovery";
+    case Route::kStepUp: return "step_up";
+    case Route::kLogout: return "logout";
+    case Route::kLogoutAll: return "logout_all";
+    case Route::kMe: return "me";
+    case Route::kMePassword: return "me_password";
+    case Route::kMeTotpStart: return "me_totp_start";
+    case Route::kMeTotpConfirm: return "me_totp_confirm";
+    case Route::kMeRecoveryCodes: return "me_recovery_codes";
+    case Route::kMeFactorRemove: return "me_factor_remove";
+    case Route::kPatientSection: return "patient_section";
+    case Route::kPatientExport: return "patient_export";
+  }
+  return "unknown";
+}
+
+}  // namespace rxp::api

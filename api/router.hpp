@@ -1,0 +1,57 @@
+// The routes of ../shared/API.md that this edge serves: method and path to a route and its
+// path parameter. A pure function, no I/O.
+//
+// CONTRACT
+// - match_route(method, path) returns nullopt for a path no route has (404 not_found); a
+//   match with method_allowed == false when the path exists under other methods (405, with
+//   `allow` listing them).
+// - Path parameters ({pid}, {factor_id}) are one non-empty segment of at most 128 bytes,
+//   taken as sent (no percent-decoding); the actors check ids (an id that is not well formed
+//   is answered like any record the caller may not see).
+// - Routes whose kind is state_changing() need the CSRF header with cookie authentication;
+//   the login steps (login, mfa/totp, mfa/recovery) need none: they have no session yet.
+// Thread-safety: pure.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rxp::api {
+
+enum class Route {
+  kHealthz,
+  kLogin,
+  kMfaTotp,
+  kMfaRecovery,
+  kStepUp,
+  kLogout,
+  kLogoutAll,
+  kMe,
+  kMePassword,
+  kMeTotpStart,
+  kMeTotpConfirm,
+  kMeRecoveryCodes,
+  kMeFactorRemove,  // DELETE /v1/me/mfa/{factor_id}
+  kPatientSection,  // GET medications | pgx | adverse-events | dosing
+  kPatientExport,
+};
+
+struct RouteMatch {
+  Route route = Route::kHealthz;
+  bool method_allowed = true;
+  std::string allow;    // the methods the path has, for 405
+  std::string param;    // {pid} or {factor_id}
+  std::string section;  // for kPatientSection: "medications", "pgx", "adverse-events", "dosing"
+};
+
+std::optional<RouteMatch> match_route(std::string_view method, std::string_view path);
+
+// Needs a session (everything but healthz and the login steps).
+bool needs_session(Route r);
+// POST, PUT, PATCH, DELETE: a state change, CSRF-checked with cookie authentication.
+bool is_state_changing_method(std::string_view method);
+
+const char* route_name(Route r);
+
+}  // namespace rxp::api

@@ -1,0 +1,107 @@
+// rxportal serve --data DIR [--listen 127.0.0.1:8443] [--cert F --key F] [--threads N]:
+// the HTTPS edge (api/) over the actor runtime, until SIGINT or SIGTERM.
+#include <pthread.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "actors/runtime.hpp"
+#include "api/edge.hpp"
+#include "api/http_server.hpp"
+#include "api/tls.hpp"
+#include "tools/cli_common.hpp"
+
+namespace rxp::cli {
+namespace {
+
+struct ServeOptions {
+  std::string data;
+  std::string listen = "127.0.0.1:8443";
+  std::string cert, key;
+  unsigned threads = 2;
+  unsigned workers = 2;
+};
+
+void print_how_to_log_in(const std::string& base, const std::string& cert) {
+  std::cout << "rxportal serving " << base << "  (TLS 1.2/1.3; certificate " << cert << ")\n"
+            << "To log in (a user must exist in this data directory):\n"
+            << "  curl --cacert " << cert << " -c jar -b jar -H 'Content-Type: application/json' \\\n"
+            << "       -d '{\"username\":\"NAME\",\"password\":\"PASSWORD\"}' " << base << "/v1/auth/login\n"
+            << "  then, with the login_id it answers and your authenticator app's code:\n"
+            << "  curl --cacert " << cert << " -c jar -b jar -H 'Content-Type: application/json' \\\n"
+            << "       -d '{\"login_id\":\"LOGIN_ID\",\"code\":\"123456\"}' " << base << "/v1/auth/mfa/totp\n"
+            << "  State changes then need the header X-CSRF-Token: <csrf_token from that answer>.\n"
+            << "Stop with Ctrl-C (SIGINT) or SIGTERM.\n"
+            << std::flush;
+}
+
+int run_serve(const ServeOptions& o) {
+  if (o.cert.empty() != o.key.empty())
+    return report(Status(ErrorCode::kInvalidArgument, "--cert and --key must be given together"));
+  if (o.threads == 0 || o.threads > 64) return report(Status(ErrorCode::kInvalidArgument, "--threads must be 1..64"));
+  std::string host;
+  uint16_t port = 0;
+  if (Status st = api::parse_listen(o.listen, host, port); !st) return report(st);
+
+  // Every thread started from here on inherits the blocked signals; this one waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto data = open_data(o.data, false);
+  if (!data) return report(data.status());
+  std::string cert = o.cert, key = o.key;
+  if (cert.empty()) {
+    auto made = api::make_self_signed(o.data + "/tls");
+    if (!made) return report(made.status());
+    cert = made->cert_path;
+    key = made->key_path;
+    if (made->created) std::cout << "created a self-signed certificate " << cert << " (key " << key << ", mode 0600)\n";
+  }
+
+  actors::RuntimeOptions ro;
+  ro.worker_threads = o.workers;
+  ro.identity.origin = "https://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
+                       (port == 443 ? "" : ":" + std::to_string(port));
+  ro.identity.rp_id = host;
+  actors::Runtime runtime(*data->log, SystemClock::instance(), ro);
+  api::Edge edge(runtime, SystemClock::instance());
+  api::ServerOptions so;
+  so.host = host;
+  so.port = port;
+  so.cert_path = cert;
+  so.key_path = key;
+  so.io_threads = o.threads;
+  api::HttpServer server(so, [&edge](api::HttpRequest r, std::function<void(api::HttpResponse)> respond) {
+    edge.handle(std::move(r), std::move(respond));
+  });
+  if (Status st = server.start(); !st) return report(st);
+  std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  print_how_to_log_in("https://" + shown_host + ":" + std::to_string(server.port()), cert);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::cout << "rxportal: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping\n" << std::flush;
+  server.stop();    // no new requests, threads joined
+  edge.shutdown();  // nothing more reaches the runtime
+  return kExitOk;   // the runtime stops (and the store closes) as the scope ends
+}
+
+}  // namespace
+
+void add_serve(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<ServeOptions>();
+  auto* sub = app.add_subcommand("serve", "Run the HTTPS API over the data directory until SIGINT/SIGTERM");
+  sub->add_option("--data", o->data, "Data directory (from rxportal init)")->required();
+  sub->add_option("--listen", o->listen, "Address and port, HOST:PORT (default 127.0.0.1:8443)");
+  sub->add_option("--cert", o->cert, "PEM certificate chain (default: DIR/tls/server.crt, self-signed on first run)");
+  sub->add_option("--key", o->key, "PEM private key for --cert (mode 0600)");
+  sub->add_option("--threads", o->threads, "I/O threads (default 2)");
+  sub->add_option("--workers", o->workers, "Actor scheduler threads (default 2)");
+  sub->callback([o, &exit_code] { exit_code = run_serve(*o); });
+}
+
+}  // namespace rxp::cli
