@@ -1,5 +1,7 @@
 #include "projections/catalog.hpp"
 
+#include "projections/access_review.hpp"
+#include "projections/alerts.hpp"
 #include "projections/disclosures.hpp"
 
 namespace rxp::projections {
@@ -11,6 +13,8 @@ std::string projections_db_path(const std::string& data_dir) {
 std::vector<std::unique_ptr<Projection>> make_projections() {
   std::vector<std::unique_ptr<Projection>> out;
   out.push_back(std::make_unique<DisclosuresProjection>());
+  out.push_back(std::make_unique<AlertsProjection>());
+  out.push_back(std::make_unique<AccessReviewProjection>());
   return out;
 }
 

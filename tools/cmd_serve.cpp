@@ -10,6 +10,7 @@
 #include "api/edge.hpp"
 #include "api/http_server.hpp"
 #include "api/tls.hpp"
+#include "tools/background_jobs.hpp"
 #include "tools/cli_common.hpp"
 
 namespace rxp::cli {
@@ -68,6 +69,8 @@ int run_serve(const ServeOptions& o) {
                        (port == 443 ? "" : ":" + std::to_string(port));
   ro.identity.rp_id = host;
   actors::Runtime runtime(*data->log, SystemClock::instance(), ro);
+  BackgroundJobs jobs(*data->log, runtime, SystemClock::instance(), {o.data});
+  if (Status st = jobs.start(); !st) return report(st);
   api::Edge edge(runtime, SystemClock::instance());
   api::ServerOptions so;
   so.host = host;

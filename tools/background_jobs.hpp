@@ -1,0 +1,54 @@
+// The work `rxportal serve` does besides answering requests: the projection runner (read
+// models for the API), the alert raiser (anomaly detection, alerts as events) and the
+// dormant-role sweep (elevated roles unused for 90 days removed by RevokeRole commands).
+//
+// Each runs on its own thread; none touches a CAF worker (the sweep's commands go through
+// Runtime::call from the sweep thread). start() catches the read models up before it returns,
+// so the API never serves a view that is far behind at start-up.
+// Thread-safety: start/stop from one thread. The EventLog, Runtime and Clock must outlive it.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "actors/runtime.hpp"
+#include "projections/alert_raiser.hpp"
+#include "projections/runner.hpp"
+
+namespace rxp::cli {
+
+struct BackgroundOptions {
+  std::string data_dir;
+  std::chrono::milliseconds sweep_every{std::chrono::hours(1)};
+};
+
+class BackgroundJobs {
+ public:
+  BackgroundJobs(events::EventLog& log, actors::Runtime& runtime, const Clock& clock, BackgroundOptions options);
+  ~BackgroundJobs();
+  Status start();
+  void stop();
+  projections::ProjectionRunner* runner() { return runner_.get(); }
+  projections::AlertRaiser& raiser() { return raiser_; }
+  uint64_t roles_removed() const { return removed_.load(); }
+
+ private:
+  void sweep_loop();
+  events::EventLog& log_;
+  actors::Runtime& runtime_;
+  const Clock& clock_;
+  BackgroundOptions options_;
+  std::unique_ptr<projections::ProjectionRunner> runner_;
+  projections::AlertRaiser raiser_;
+  std::atomic<uint64_t> removed_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread sweeper_;
+};
+
+}  // namespace rxp::cli
