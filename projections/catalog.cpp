@@ -3,6 +3,7 @@
 #include "projections/access_review.hpp"
 #include "projections/alerts.hpp"
 #include "projections/disclosures.hpp"
+#include "projections/event_index.hpp"
 
 namespace rxp::projections {
 
@@ -15,6 +16,7 @@ std::vector<std::unique_ptr<Projection>> make_projections() {
   out.push_back(std::make_unique<DisclosuresProjection>());
   out.push_back(std::make_unique<AlertsProjection>());
   out.push_back(std::make_unique<AccessReviewProjection>());
+  out.push_back(std::make_unique<EventIndexProjection>());
   return out;
 }
 

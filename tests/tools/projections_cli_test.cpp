@@ -142,13 +142,13 @@ BOOST_AUTO_TEST_CASE(status_shows_lag_and_rebuild_catches_up) {
   CommandResult before = Rx("projections status " + d.arg() + " --json");
   BOOST_REQUIRE_MESSAGE(before.exit_code == 0, Describe(before));
   auto j = nlohmann::json::parse(before.out);
-  BOOST_REQUIRE_EQUAL(j.at("projections").size(), 3u);
+  BOOST_REQUIRE_EQUAL(j.at("projections").size(), 4u);
   std::vector<std::string> names;
   for (const auto& p : j.at("projections")) {
     names.push_back(p.at("name"));
     BOOST_CHECK_EQUAL(p.at("lag"), d.events);
   }
-  BOOST_CHECK((names == std::vector<std::string>{"disclosures", "alerts", "access_review"}));
+  BOOST_CHECK((names == std::vector<std::string>{"disclosures", "alerts", "access_review", "event_index"}));
   CommandResult rebuild = Rx("projections rebuild disclosures " + d.arg());
   BOOST_REQUIRE_MESSAGE(rebuild.exit_code == 0, Describe(rebuild));
   CommandResult after = Rx("projections status " + d.arg());
