@@ -169,6 +169,15 @@ void Edge::handle(HttpRequest request, Respond respond) {
       case Route::kMeFactorRemove: return with_session(c, handle_factor_remove);
       case Route::kPatientSection: return with_session(c, handle_section);
       case Route::kPatientExport: return with_session(c, handle_export);
+      case Route::kMedicationAdd: return with_session(c, handle_medication_add);
+      case Route::kAdverseEventReport: return with_session(c, handle_adverse_event_report);
+      case Route::kBreakGlass: return with_session(c, handle_break_glass);
+      case Route::kProxyGrant: return with_session(c, handle_proxy_grant);
+      case Route::kProxyRevoke: return with_session(c, handle_proxy_revoke);
+      case Route::kAdminUserCreate: return with_session(c, handle_admin_user_create);
+      case Route::kAdminRoleGrant: return with_session(c, handle_admin_role_grant);
+      case Route::kAdminRoleRevoke: return with_session(c, handle_admin_role_revoke);
+      case Route::kAdminCareAdd: return with_session(c, handle_admin_care_add);
     }
     answer(c, error_response(404, "not_found", "no such resource"));
   });

@@ -120,4 +120,24 @@ void handle_section(const CallPtr& c);
 void handle_export(const CallPtr& c);
 void handle_healthz(const CallPtr& c);
 
+// ---- record writes and administration (handlers_writes.cpp, handlers_admin.cpp) ----
+// The caller as the access policy sees it (roles parsed, step-up time from the session).
+policy::Subject subject_of(const Call& c);
+// The HTTP answer to a refused record command (403 forbidden for a record that does not
+// exist, like one the caller may not see); nullopt when the command succeeded.
+std::optional<HttpResponse> refusal(const actors::RecordReply& r);
+// A command for the record of the route's {pid}, or of `patient_id`, on behalf of the caller.
+actors::RecordRequest record_request(const CallPtr& c, record::RecordCommand cmd);
+actors::RecordRequest record_request_for(const CallPtr& c, const std::string& patient_id,
+                                         record::RecordCommand cmd);
+void handle_medication_add(const CallPtr& c);
+void handle_adverse_event_report(const CallPtr& c);
+void handle_break_glass(const CallPtr& c);
+void handle_proxy_grant(const CallPtr& c);
+void handle_proxy_revoke(const CallPtr& c);
+void handle_admin_user_create(const CallPtr& c);
+void handle_admin_role_grant(const CallPtr& c);
+void handle_admin_role_revoke(const CallPtr& c);
+void handle_admin_care_add(const CallPtr& c);
+
 }  // namespace rxp::api

@@ -8,17 +8,6 @@ namespace {
 using actors::RecordReply;
 using actors::RecordRequest;
 
-policy::Subject subject_of(const Call& c) {
-  policy::Subject s;
-  s.user_id = c.session.user_id;
-  for (const auto& r : c.session.roles)
-    if (auto role = policy::parse_role(r)) s.roles.insert(*role);
-  s.patient_id = c.session.patient_id;
-  // The session keeps when its step-up ends; the policy wants when it happened.
-  if (c.session.step_up_until_us > 0) s.step_up_at_us = c.session.step_up_until_us - identity::kStepUpValidUs;
-  return s;
-}
-
 std::optional<policy::Section> section_of(const std::string& name) {
   if (name == "medications") return policy::Section::kMedications;
   if (name == "pgx") return policy::Section::kPgx;
@@ -55,23 +44,6 @@ nlohmann::json dosing_json(const record::SectionView& v) {
     items.push_back({{"id", d.guidance_id}, {"medication_id", d.medication_id}, {"guidance", d.guidance},
                      {"source", d.source}});
   return items;
-}
-
-// The answers a refused record command gets; nullopt when it succeeded.
-std::optional<HttpResponse> refusal(const RecordReply& r) {
-  if (!r.error.is_ok()) return unavailable();
-  switch (r.outcome) {
-    case record::Outcome::kOk: return std::nullopt;
-    case record::Outcome::kStepUpRequired: return step_up_required();
-    case record::Outcome::kInvalid: return error_response(422, "invalid_request", "the request is not valid");
-    case record::Outcome::kConflict: return error_response(409, "conflict", "the record changed; retry");
-    case record::Outcome::kForbidden: break;
-  }
-  return forbidden();  // also for a record that does not exist: one body for both
-}
-
-RecordRequest record_request(const CallPtr& c, record::RecordCommand cmd) {
-  return RecordRequest{c->route.param, subject_of(*c), c->session.session_id, c->correlation_id, std::move(cmd)};
 }
 
 std::string purpose_for(const Call& c) {

@@ -38,6 +38,39 @@ bool is_section(std::string_view s) {
   return s == "medications" || s == "pgx" || s == "adverse-events" || s == "dosing";
 }
 
+// Record writes and administration. Checked before the section reads: the write routes
+// share their paths with GETs, so other methods there are answered 405 with both.
+std::optional<RouteMatch> match_writes(std::string_view method, const std::vector<std::string_view>& s) {
+  const size_t n = s.size();
+  if (s[1] == "patients" && n == 4) {
+    std::string pid(s[2]);
+    if (s[3] == "medications" || s[3] == "adverse-events") {
+      if (method == "GET") return std::nullopt;
+      auto m = make(s[3] == "medications" ? Route::kMedicationAdd : Route::kAdverseEventReport, method, "POST", pid);
+      m.allow = "GET, POST";
+      return m;
+    }
+    if (s[3] == "break-glass") return make(Route::kBreakGlass, method, "POST", pid);
+    if (s[3] == "proxies") return make(Route::kProxyGrant, method, "POST", pid);
+  }
+  if (s[1] == "patients" && n == 5 && s[3] == "proxies") {
+    auto m = make(Route::kProxyRevoke, method, "DELETE", std::string(s[2]));
+    m.param2 = std::string(s[4]);
+    return m;
+  }
+  if (s[1] == "admin") {
+    if (n == 3 && s[2] == "users") return make(Route::kAdminUserCreate, method, "POST");
+    if (n == 3 && s[2] == "care-relationships") return make(Route::kAdminCareAdd, method, "POST");
+    if (n == 5 && s[2] == "users" && s[4] == "roles") return make(Route::kAdminRoleGrant, method, "POST", std::string(s[3]));
+    if (n == 6 && s[2] == "users" && s[4] == "roles") {
+      auto m = make(Route::kAdminRoleRevoke, method, "DELETE", std::string(s[3]));
+      m.param2 = std::string(s[5]);
+      return m;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<RouteMatch> match_route(std::string_view method, std::string_view path) {
@@ -66,6 +99,7 @@ std::optional<RouteMatch> match_route(std::string_view method, std::string_view 
       return make(Route::kMeTotpConfirm, method, "POST", std::string(s[4]));
     return std::nullopt;
   }
+  if (auto w = match_writes(method, s)) return w;
   if (s[1] == "patients" && n == 4) {
     if (is_section(s[3])) return make(Route::kPatientSection, method, "GET", std::string(s[2]), std::string(s[3]));
     if (s[3] == "export") return make(Route::kPatientExport, method, "POST", std::string(s[2]));
@@ -98,6 +132,15 @@ const char* route_name(Route r) {
     case Route::kMeFactorRemove: return "me_factor_remove";
     case Route::kPatientSection: return "patient_section";
     case Route::kPatientExport: return "patient_export";
+    case Route::kMedicationAdd: return "medication_add";
+    case Route::kAdverseEventReport: return "adverse_event_report";
+    case Route::kBreakGlass: return "break_glass";
+    case Route::kProxyGrant: return "proxy_grant";
+    case Route::kProxyRevoke: return "proxy_revoke";
+    case Route::kAdminUserCreate: return "admin_user_create";
+    case Route::kAdminRoleGrant: return "admin_role_grant";
+    case Route::kAdminRoleRevoke: return "admin_role_revoke";
+    case Route::kAdminCareAdd: return "admin_care_add";
   }
   return "unknown";
 }

@@ -35,6 +35,15 @@ enum class Route {
   kMeFactorRemove,  // DELETE /v1/me/mfa/{factor_id}
   kPatientSection,  // GET medications | pgx | adverse-events | dosing
   kPatientExport,
+  kMedicationAdd,       // POST /v1/patients/{pid}/medications
+  kAdverseEventReport,  // POST /v1/patients/{pid}/adverse-events
+  kBreakGlass,          // POST /v1/patients/{pid}/break-glass
+  kProxyGrant,          // POST /v1/patients/{pid}/proxies
+  kProxyRevoke,         // DELETE /v1/patients/{pid}/proxies/{grant_id} (param2)
+  kAdminUserCreate,     // POST /v1/admin/users
+  kAdminRoleGrant,      // POST /v1/admin/users/{id}/roles
+  kAdminRoleRevoke,     // DELETE /v1/admin/users/{id}/roles/{role} (param2)
+  kAdminCareAdd,        // POST /v1/admin/care-relationships
 };
 
 struct RouteMatch {
@@ -43,6 +52,7 @@ struct RouteMatch {
   std::string allow;    // the methods the path has, for 405
   std::string param;    // {pid} or {factor_id}
   std::string section;  // for kPatientSection: "medications", "pgx", "adverse-events", "dosing"
+  std::string param2;   // a second path parameter: {grant_id}, {role}
 };
 
 std::optional<RouteMatch> match_route(std::string_view method, std::string_view path);
