@@ -178,6 +178,11 @@ void Edge::handle(HttpRequest request, Respond respond) {
       case Route::kAdminRoleGrant: return with_session(c, handle_admin_role_grant);
       case Route::kAdminRoleRevoke: return with_session(c, handle_admin_role_revoke);
       case Route::kAdminCareAdd: return with_session(c, handle_admin_care_add);
+      case Route::kAccessLog: return with_session(c, handle_access_log);
+      case Route::kAccessReview: return with_session(c, handle_access_review);
+      case Route::kAuditAlerts: return with_session(c, handle_audit_alerts);
+      case Route::kAuditAlertReview: return with_session(c, handle_audit_alert_review);
+      case Route::kAuditEvents: return with_session(c, handle_audit_events);
     }
     answer(c, error_response(404, "not_found", "no such resource"));
   });

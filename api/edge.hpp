@@ -28,17 +28,33 @@
 #include "api/http_types.hpp"
 #include "api/json_input.hpp"
 #include "infra/clock.hpp"
+#include "infra/result.hpp"
 
 namespace rxp::actors {
 class Runtime;
 }
+namespace rxp::events {
+class EventLog;
+}
+namespace rxp::projections {
+class QueryService;
+}
 
 namespace rxp::api {
+
+// The projections' read views and the log, for the audit routes (access log, alerts, access
+// review, event query). Not owned; must outlive the Edge. Without them those routes answer 503.
+struct AuditViews {
+  projections::QueryService* queries = nullptr;
+  events::EventLog* log = nullptr;          // appends AlertReviewed (on the query thread)
+  std::function<Status()> catch_up;          // brings the read models up to the log's head
+};
 
 struct EdgeOptions {
   JsonLimits json;                  // every JSON body (the server caps raw bodies before this)
   size_t max_pending_logins = 10000;
   int max_mfa_failures_per_login = 5;
+  AuditViews views;
 };
 
 class Edge {

@@ -140,4 +140,11 @@ void handle_admin_role_grant(const CallPtr& c);
 void handle_admin_role_revoke(const CallPtr& c);
 void handle_admin_care_add(const CallPtr& c);
 
+// ---- the projections' views (handlers_audit.cpp) ----
+void handle_access_log(const CallPtr& c);
+void handle_access_review(const CallPtr& c);
+void handle_audit_alerts(const CallPtr& c);
+void handle_audit_alert_review(const CallPtr& c);
+void handle_audit_events(const CallPtr& c);
+
 }  // namespace rxp::api

@@ -71,7 +71,69 @@ std::optional<RouteMatch> match_writes(std::string_view method, const std::vecto
   return std::nullopt;
 }
 
+// The views of the projections: access log, access review, alerts, the event query.
+std::optional<RouteMatch> match_audit(std::string_view method, const std::vector<std::string_view>& s) {
+  const size_t n = s.size();
+  if (s[1] == "patients" && n == 4 && s[3] == "access-log") return make(Route::kAccessLog, method, "GET", std::string(s[2]));
+  if (s[1] == "admin" && n == 3 && s[2] == "access-review") return make(Route::kAccessReview, method, "GET");
+  if (s[1] == "audit") {
+    if (n == 3 && s[2] == "alerts") return make(Route::kAuditAlerts, method, "GET");
+    if (n == 5 && s[2] == "alerts" && s[4] == "review") return make(Route::kAuditAlertReview, method, "POST", std::string(s[3]));
+    if (n == 3 && s[2] == "events") return make(Route::kAuditEvents, method, "GET");
+  }
+  return std::nullopt;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view in) {
+  std::string out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%') {
+      if (i + 2 >= in.size()) return std::nullopt;
+      int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  for (unsigned char c : out)
+    if (c < 0x20 || c == 0x7f) return std::nullopt;
+  return out;
+}
+
 }  // namespace
+
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view target) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return out;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    auto name = percent_decode(pair.substr(0, eq));
+    auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (!name || !value || name->empty() || value->size() > 256 || out.size() >= 16) return std::nullopt;
+    for (const auto& [n, v] : out)
+      if (n == *name) return std::nullopt;
+    out.emplace_back(std::move(*name), std::move(*value));
+  }
+  return out;
+}
 
 std::optional<RouteMatch> match_route(std::string_view method, std::string_view path) {
   auto segs = segments(path);
@@ -100,6 +162,7 @@ std::optional<RouteMatch> match_route(std::string_view method, std::string_view 
     return std::nullopt;
   }
   if (auto w = match_writes(method, s)) return w;
+  if (auto a = match_audit(method, s)) return a;
   if (s[1] == "patients" && n == 4) {
     if (is_section(s[3])) return make(Route::kPatientSection, method, "GET", std::string(s[2]), std::string(s[3]));
     if (s[3] == "export") return make(Route::kPatientExport, method, "POST", std::string(s[2]));
@@ -141,6 +204,11 @@ const char* route_name(Route r) {
     case Route::kAdminRoleGrant: return "admin_role_grant";
     case Route::kAdminRoleRevoke: return "admin_role_revoke";
     case Route::kAdminCareAdd: return "admin_care_add";
+    case Route::kAccessLog: return "access_log";
+    case Route::kAccessReview: return "access_review";
+    case Route::kAuditAlerts: return "audit_alerts";
+    case Route::kAuditAlertReview: return "audit_alert_review";
+    case Route::kAuditEvents: return "audit_events";
   }
   return "unknown";
 }

@@ -16,6 +16,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace rxp::api {
 
@@ -44,6 +46,11 @@ enum class Route {
   kAdminRoleGrant,      // POST /v1/admin/users/{id}/roles
   kAdminRoleRevoke,     // DELETE /v1/admin/users/{id}/roles/{role} (param2)
   kAdminCareAdd,        // POST /v1/admin/care-relationships
+  kAccessLog,           // GET /v1/patients/{pid}/access-log
+  kAccessReview,        // GET /v1/admin/access-review
+  kAuditAlerts,         // GET /v1/audit/alerts
+  kAuditAlertReview,    // POST /v1/audit/alerts/{id}/review
+  kAuditEvents,         // GET /v1/audit/events
 };
 
 struct RouteMatch {
@@ -63,5 +70,10 @@ bool needs_session(Route r);
 bool is_state_changing_method(std::string_view method);
 
 const char* route_name(Route r);
+
+// The query string of a request target as name -> value, percent-decoded ('+' is a space).
+// nullopt for a malformed query: a bad escape, a name given twice, more than 16 names, a
+// value over 256 bytes, or bytes below 0x20 after decoding.
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view target);
 
 }  // namespace rxp::api

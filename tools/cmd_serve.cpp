@@ -10,6 +10,8 @@
 #include "api/edge.hpp"
 #include "api/http_server.hpp"
 #include "api/tls.hpp"
+#include "projections/catalog.hpp"
+#include "projections/query_service.hpp"
 #include "tools/background_jobs.hpp"
 #include "tools/cli_common.hpp"
 
@@ -71,7 +73,15 @@ int run_serve(const ServeOptions& o) {
   actors::Runtime runtime(*data->log, SystemClock::instance(), ro);
   BackgroundJobs jobs(*data->log, runtime, SystemClock::instance(), {o.data});
   if (Status st = jobs.start(); !st) return report(st);
-  api::Edge edge(runtime, SystemClock::instance());
+  projections::QueryService queries(projections::projections_db_path(o.data));
+  api::EdgeOptions eo;
+  eo.views.queries = &queries;
+  eo.views.log = data->log.get();
+  eo.views.catch_up = [&jobs] {  // read-your-writes: a break-glass shows up as an alert at once
+    Status st = jobs.raiser().catch_up();
+    return st.is_ok() ? jobs.runner()->catch_up() : st;
+  };
+  api::Edge edge(runtime, SystemClock::instance(), eo);
   api::ServerOptions so;
   so.host = host;
   so.port = port;

@@ -220,3 +220,18 @@ BOOST_AUTO_TEST_CASE(self_signed_certificate_is_made_once_with_a_private_key) {
   ::chmod(made->key_path.c_str(), 0644);
   BOOST_CHECK(make_self_signed(dir.path() + "/tls").status().code() == rxp::ErrorCode::kKeyError);
 }
+
+BOOST_AUTO_TEST_CASE(query_strings_are_decoded_strictly) {
+  auto q = rxp::api::parse_query("/v1/audit/events?patient=pt-1&type=Record%56iewed&from=2026-01-01T00%3A00%3A00Z&x=a+b");
+  BOOST_REQUIRE(q.has_value());
+  BOOST_REQUIRE_EQUAL(q->size(), 4u);
+  BOOST_CHECK_EQUAL((*q)[1].second, "RecordViewed");
+  BOOST_CHECK_EQUAL((*q)[2].second, "2026-01-01T00:00:00Z");
+  BOOST_CHECK_EQUAL((*q)[3].second, "a b");
+  BOOST_CHECK(rxp::api::parse_query("/p")->empty());
+  BOOST_CHECK(!rxp::api::parse_query("/p?a=%Z1"));     // bad escape
+  BOOST_CHECK(!rxp::api::parse_query("/p?a=%4"));      // cut escape
+  BOOST_CHECK(!rxp::api::parse_query("/p?a=1&a=2"));   // a name twice
+  BOOST_CHECK(!rxp::api::parse_query("/p?a=%0A"));     // a control byte
+  BOOST_CHECK(!rxp::api::parse_query("/p?=1"));        // no name
+}

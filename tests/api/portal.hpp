@@ -14,6 +14,10 @@
 #include "api/edge.hpp"
 #include "api/http_server.hpp"
 #include "api/tls.hpp"
+#include "projections/alert_raiser.hpp"
+#include "projections/catalog.hpp"
+#include "projections/query_service.hpp"
+#include "projections/runner.hpp"
 #include "tests/actors/subjects.hpp"
 #include "tests/api/http_client.hpp"
 #include "tests/testkit/testkit.hpp"
@@ -45,6 +49,10 @@ inline api::ServerOptions test_options() {
 struct Portal {
   testkit::TestLog t;
   std::unique_ptr<actors::Runtime> rt;
+  // The read views behind the audit routes, caught up on demand (as rxportal serve does).
+  std::unique_ptr<projections::ProjectionRunner> runner;
+  std::unique_ptr<projections::AlertRaiser> raiser;
+  std::unique_ptr<projections::QueryService> queries;
   std::unique_ptr<api::Edge> edge;
   std::unique_ptr<api::HttpServer> server;
   api::CertPaths cert;
@@ -54,7 +62,21 @@ struct Portal {
     actors::RuntimeOptions ro;
     ro.identity.password = identity::minimum_password_params();
     rt = std::make_unique<actors::Runtime>(*t.log, t.clock, ro);
-    edge = std::make_unique<api::Edge>(*rt, t.clock);
+    projections::RunnerOptions po;
+    po.db_path = projections::projections_db_path(t.dir.path());
+    auto opened = projections::ProjectionRunner::open(*t.log, projections::make_projections(), po);
+    BOOST_REQUIRE_MESSAGE(opened.is_ok(), opened.status().to_string());
+    runner = std::move(opened.value());
+    raiser = std::make_unique<projections::AlertRaiser>(*t.log);
+    queries = std::make_unique<projections::QueryService>(po.db_path);
+    api::EdgeOptions eo;
+    eo.views.queries = queries.get();
+    eo.views.log = t.log.get();
+    eo.views.catch_up = [this] {
+      Status st = raiser->catch_up();
+      return st.is_ok() ? runner->catch_up() : st;
+    };
+    edge = std::make_unique<api::Edge>(*rt, t.clock, eo);
     auto made = api::make_self_signed(t.dir.path() + "/tls");
     BOOST_REQUIRE_MESSAGE(made.is_ok(), made.status().to_string());
     cert = *made;
@@ -73,6 +95,7 @@ struct Portal {
     edge->shutdown();
     server.reset();
     edge.reset();
+    queries.reset();
     rt.reset();
   }
 
