@@ -1,4 +1,5 @@
 // The edge's dispatcher and the helpers its handlers share (edge_internal.hpp).
+#include <chrono>
 #include <exception>
 
 #include "api/edge_internal.hpp"
@@ -111,6 +112,10 @@ void with_session(const CallPtr& c, std::function<void(const CallPtr&)> next) {
           return answer(cc, error_response(403, "csrf_failed", "missing or wrong X-CSRF-Token"));
         if (r.outcome != identity::SessionOutcome::kOk || !r.info) return refuse(cc);
         cc->session = *r.info;
+        auto steady = std::chrono::steady_clock::now().time_since_epoch();
+        int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(steady).count();
+        if (int64_t wait = cc->core->accounts.take(cc->session.user_id, now); wait > 0)
+          return answer(cc, rate_limited_response(wait));
         next(cc);
       });
 }

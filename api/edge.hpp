@@ -27,6 +27,7 @@
 
 #include "api/http_types.hpp"
 #include "api/json_input.hpp"
+#include "api/rate_limit.hpp"
 #include "infra/clock.hpp"
 #include "infra/result.hpp"
 
@@ -54,6 +55,10 @@ struct EdgeOptions {
   JsonLimits json;                  // every JSON body (the server caps raw bodies before this)
   size_t max_pending_logins = 10000;
   int max_mfa_failures_per_login = 5;
+  // Requests per signed-in account (after the per-source limit of the server): 429 with
+  // Retry-After beyond it. A browser page loads a handful of sections at once; a script
+  // pulling every record does not get far.
+  RateLimitOptions account_rate{20, 120, 100000};
   AuditViews views;
 };
 

@@ -35,12 +35,14 @@ class MethodCache {
 
 struct Edge::Core {
   Core(actors::Runtime& r, const Clock& c, EdgeOptions o)
-      : rt(r), clock(c), options(o), logins(o.max_pending_logins, 5LL * 60 * 1000000, o.max_mfa_failures_per_login) {}
+      : rt(r), clock(c), options(o), logins(o.max_pending_logins, 5LL * 60 * 1000000, o.max_mfa_failures_per_login),
+        accounts(o.account_rate) {}
   actors::Runtime& rt;
   const Clock& clock;
   EdgeOptions options;
   LoginMap logins;
   MethodCache methods;
+  RateLimiter accounts;  // per signed-in user id
   std::shared_mutex gate;  // shared: a send() under way; exclusive: shutdown
   bool stopping = false;
 

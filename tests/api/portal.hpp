@@ -58,7 +58,7 @@ struct Portal {
   api::CertPaths cert;
   uint16_t port = 0;
 
-  explicit Portal(api::ServerOptions so = test_options()) {
+  explicit Portal(api::ServerOptions so = test_options(), api::EdgeOptions eo = {}) {
     actors::RuntimeOptions ro;
     ro.identity.password = identity::minimum_password_params();
     rt = std::make_unique<actors::Runtime>(*t.log, t.clock, ro);
@@ -69,7 +69,6 @@ struct Portal {
     runner = std::move(opened.value());
     raiser = std::make_unique<projections::AlertRaiser>(*t.log);
     queries = std::make_unique<projections::QueryService>(po.db_path);
-    api::EdgeOptions eo;
     eo.views.queries = queries.get();
     eo.views.log = t.log.get();
     eo.views.catch_up = [this] {
