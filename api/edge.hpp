@@ -24,6 +24,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "api/http_types.hpp"
 #include "api/json_input.hpp"
@@ -35,10 +36,20 @@ class Runtime;
 
 namespace rxp::api {
 
+class Metrics;
+
 struct EdgeOptions {
   JsonLimits json;                  // every JSON body (the server caps raw bodies before this)
   size_t max_pending_logins = 10000;
   int max_mfa_failures_per_login = 5;
+  // ---- api-auth ----
+  // The WebAuthn relying party the options name; rp_id must equal the runtime's
+  // IdentityOptions::rp_id (the user actor checks assertions against that one).
+  std::string webauthn_rp_id = "127.0.0.1";
+  std::string webauthn_rp_name = "rxportal";
+  // GET /metrics: false (default) answers only loopback clients (127.0.0.0/8, ::1) and
+  // 403 forbidden to others; true answers everyone (put it behind a firewall then).
+  bool metrics_from_any_address = false;
 };
 
 class Edge {
@@ -52,6 +63,9 @@ class Edge {
   void handle(HttpRequest request, Respond respond);
   // Stops handing requests to the runtime; waits only for hand-offs already under way.
   void shutdown();
+  // The edge's counters; give them to the HttpServer (ServerOptions::metrics) so TLS and
+  // rate-limit refusals are counted too, and add extra lines with Metrics::set_extra().
+  std::shared_ptr<Metrics> metrics() const;
 
   struct Core;  // edge_internal.hpp
 

@@ -38,6 +38,8 @@ bool is_section(std::string_view s) {
   return s == "medications" || s == "pgx" || s == "adverse-events" || s == "dosing";
 }
 
+std::optional<RouteMatch> match_added_routes(std::string_view method, const std::vector<std::string_view>& s);
+
 }  // namespace
 
 std::optional<RouteMatch> match_route(std::string_view method, std::string_view path) {
@@ -45,6 +47,7 @@ std::optional<RouteMatch> match_route(std::string_view method, std::string_view 
   if (!segs) return std::nullopt;
   const auto& s = *segs;
   const size_t n = s.size();
+  if (auto added = match_added_routes(method, s)) return added;
   if (n == 1 && s[0] == "healthz") return make(Route::kHealthz, method, "GET");
   if (n < 2 || s[0] != "v1") return std::nullopt;
   if (s[1] == "auth") {
@@ -74,7 +77,8 @@ std::optional<RouteMatch> match_route(std::string_view method, std::string_view 
 }
 
 bool needs_session(Route r) {
-  return r != Route::kHealthz && r != Route::kLogin && r != Route::kMfaTotp && r != Route::kMfaRecovery;
+  return r != Route::kHealthz && r != Route::kLogin && r != Route::kMfaTotp && r != Route::kMfaRecovery &&
+         r != Route::kWebAuthnOptions && r != Route::kWebAuthnVerify && r != Route::kMetrics && r != Route::kOpenApi;
 }
 
 bool is_state_changing_method(std::string_view m) {
@@ -98,8 +102,77 @@ const char* route_name(Route r) {
     case Route::kMeFactorRemove: return "me_factor_remove";
     case Route::kPatientSection: return "patient_section";
     case Route::kPatientExport: return "patient_export";
+    // ---- api-auth ----
+    case Route::kWebAuthnOptions: return "webauthn_options";
+    case Route::kWebAuthnVerify: return "webauthn_verify";
+    case Route::kStepUpWebAuthnOptions: return "step_up_webauthn_options";
+    case Route::kMeWebAuthnOptions: return "me_webauthn_options";
+    case Route::kMeWebAuthnRegister: return "me_webauthn_register";
+    case Route::kMeSessions: return "me_sessions";
+    case Route::kMeSessionEnd: return "me_session_end";
+    case Route::kMetrics: return "metrics";
+    case Route::kOpenApi: return "openapi";
   }
   return "unknown";
+}
+
+// ---- api-auth: routes matched before the others (/v1/me/mfa/webauthn is not a factor id) ----
+namespace {
+
+std::optional<RouteMatch> match_added_routes(std::string_view method, const std::vector<std::string_view>& s) {
+  const size_t n = s.size();
+  if (n == 1 && s[0] == "metrics") return make(Route::kMetrics, method, "GET");
+  if (n < 2 || s[0] != "v1") return std::nullopt;
+  if (n == 2 && s[1] == "openapi.json") return make(Route::kOpenApi, method, "GET");
+  if (s[1] == "auth" && n == 4 && s[2] == "webauthn") {
+    if (s[3] == "options") return make(Route::kWebAuthnOptions, method, "POST");
+    if (s[3] == "verify") return make(Route::kWebAuthnVerify, method, "POST");
+  }
+  if (s[1] == "auth" && n == 5 && s[2] == "step-up" && s[3] == "webauthn" && s[4] == "options")
+    return make(Route::kStepUpWebAuthnOptions, method, "POST");
+  if (s[1] == "me" && n >= 4 && s[2] == "mfa" && s[3] == "webauthn") {
+    if (n == 4) return make(Route::kMeWebAuthnRegister, method, "POST");
+    if (n == 5 && s[4] == "options") return make(Route::kMeWebAuthnOptions, method, "POST");
+  }
+  if (s[1] == "me" && n == 3 && s[2] == "sessions") return make(Route::kMeSessions, method, "GET");
+  if (s[1] == "me" && n == 4 && s[2] == "sessions")
+    return make(Route::kMeSessionEnd, method, "DELETE", std::string(s[3]));
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<RouteTemplate> route_templates() {
+  return {
+      {Route::kHealthz, "GET", "/healthz"},
+      {Route::kLogin, "POST", "/v1/auth/login"},
+      {Route::kMfaTotp, "POST", "/v1/auth/mfa/totp"},
+      {Route::kMfaRecovery, "POST", "/v1/auth/mfa/recovery"},
+      {Route::kStepUp, "POST", "/v1/auth/step-up"},
+      {Route::kLogout, "POST", "/v1/auth/logout"},
+      {Route::kLogoutAll, "POST", "/v1/auth/logout-all"},
+      {Route::kMe, "GET", "/v1/me"},
+      {Route::kMePassword, "POST", "/v1/me/password"},
+      {Route::kMeTotpStart, "POST", "/v1/me/mfa/totp"},
+      {Route::kMeTotpConfirm, "POST", "/v1/me/mfa/totp/{factor_id}/confirm"},
+      {Route::kMeRecoveryCodes, "POST", "/v1/me/recovery-codes"},
+      {Route::kMeFactorRemove, "DELETE", "/v1/me/mfa/{factor_id}"},
+      {Route::kPatientSection, "GET", "/v1/patients/{pid}/medications"},
+      {Route::kPatientSection, "GET", "/v1/patients/{pid}/pgx"},
+      {Route::kPatientSection, "GET", "/v1/patients/{pid}/adverse-events"},
+      {Route::kPatientSection, "GET", "/v1/patients/{pid}/dosing"},
+      {Route::kPatientExport, "POST", "/v1/patients/{pid}/export"},
+      // ---- api-auth ----
+      {Route::kWebAuthnOptions, "POST", "/v1/auth/webauthn/options"},
+      {Route::kWebAuthnVerify, "POST", "/v1/auth/webauthn/verify"},
+      {Route::kStepUpWebAuthnOptions, "POST", "/v1/auth/step-up/webauthn/options"},
+      {Route::kMeWebAuthnOptions, "POST", "/v1/me/mfa/webauthn/options"},
+      {Route::kMeWebAuthnRegister, "POST", "/v1/me/mfa/webauthn"},
+      {Route::kMeSessions, "GET", "/v1/me/sessions"},
+      {Route::kMeSessionEnd, "DELETE", "/v1/me/sessions/{id}"},
+      {Route::kMetrics, "GET", "/metrics"},
+      {Route::kOpenApi, "GET", "/v1/openapi.json"},
+  };
 }
 
 }  // namespace rxp::api

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rxp::api {
 
@@ -35,6 +36,16 @@ enum class Route {
   kMeFactorRemove,  // DELETE /v1/me/mfa/{factor_id}
   kPatientSection,  // GET medications | pgx | adverse-events | dosing
   kPatientExport,
+  // ---- WebAuthn, the session list, operations (api-auth) ----
+  kWebAuthnOptions,        // POST /v1/auth/webauthn/options (login step)
+  kWebAuthnVerify,         // POST /v1/auth/webauthn/verify (login step)
+  kStepUpWebAuthnOptions,  // POST /v1/auth/step-up/webauthn/options
+  kMeWebAuthnOptions,      // POST /v1/me/mfa/webauthn/options
+  kMeWebAuthnRegister,     // POST /v1/me/mfa/webauthn
+  kMeSessions,             // GET /v1/me/sessions
+  kMeSessionEnd,           // DELETE /v1/me/sessions/{id}
+  kMetrics,                // GET /metrics
+  kOpenApi,                // GET /v1/openapi.json
 };
 
 struct RouteMatch {
@@ -52,6 +63,17 @@ bool needs_session(Route r);
 // POST, PUT, PATCH, DELETE: a state change, CSRF-checked with cookie authentication.
 bool is_state_changing_method(std::string_view method);
 
-const char* route_name(Route r);
+const char* route_name(Route r);  // "unknown" for a value that is no route
+
+// ---- route listing (api-auth) ----
+// Every (method, path template) match_route() answers, with {name} for a path parameter, as
+// the OpenAPI document writes them. The test of the document compares it with this list, and
+// this list with match_route() itself.
+struct RouteTemplate {
+  Route route;
+  std::string method;
+  std::string path;
+};
+std::vector<RouteTemplate> route_templates();
 
 }  // namespace rxp::api

@@ -21,6 +21,7 @@ struct ServeOptions {
   std::string cert, key;
   unsigned threads = 2;
   unsigned workers = 2;
+  bool metrics_public = false;
 };
 
 void print_how_to_log_in(const std::string& base, const std::string& cert) {
@@ -68,8 +69,12 @@ int run_serve(const ServeOptions& o) {
                        (port == 443 ? "" : ":" + std::to_string(port));
   ro.identity.rp_id = host;
   actors::Runtime runtime(*data->log, SystemClock::instance(), ro);
-  api::Edge edge(runtime, SystemClock::instance());
+  api::EdgeOptions eo;
+  eo.webauthn_rp_id = ro.identity.rp_id;  // the options name the relying party the actors check
+  eo.metrics_from_any_address = o.metrics_public;
+  api::Edge edge(runtime, SystemClock::instance(), eo);
   api::ServerOptions so;
+  so.metrics = edge.metrics();  // TLS failures and 429s are counted by the server
   so.host = host;
   so.port = port;
   so.cert_path = cert;
@@ -101,6 +106,8 @@ void add_serve(CLI::App& app, int& exit_code) {
   sub->add_option("--key", o->key, "PEM private key for --cert (mode 0600)");
   sub->add_option("--threads", o->threads, "I/O threads (default 2)");
   sub->add_option("--workers", o->workers, "Actor scheduler threads (default 2)");
+  sub->add_flag("--metrics-public", o->metrics_public,
+                "Serve GET /metrics to every client (default: loopback clients only)");
   sub->callback([o, &exit_code] { exit_code = run_serve(*o); });
 }
 
