@@ -47,6 +47,14 @@ void issue_challenge(const CallPtr& c, UserRequest req,
   });
 }
 
+// The key names the account it was made for (userHandle = the creation options' user.id).
+// A key answering for another account must fail, and as a recorded failure like any other: the
+// credential id is blanked, so the user actor refuses it as an unknown credential (MfaFailed
+// event, throttle count) without checking a signature.
+void refuse_foreign_key(AssertionInput& in, const std::string& user_id) {
+  if (in.has_user_handle && in.user_handle != user_id) in.assertion.credential_id.clear();
+}
+
 }  // namespace
 
 void handle_webauthn_options(const CallPtr& c) {
@@ -74,12 +82,7 @@ void handle_webauthn_verify(const CallPtr& c) {
   std::string login_id = (*body)["login_id"].get<std::string>();
   auto entry = pending_login(c, login_id);
   if (!entry) return;
-  // The key names the account it was made for (the creation options' user.id): a key of
-  // another account is refused before any signature is checked.
-  if (in.has_user_handle && in.user_handle != entry->user_id) {
-    c->core->logins.note_failure(login_id);
-    return answer(c, login_not_completed());
-  }
+  refuse_foreign_key(in, entry->user_id);
   UserRequest req{entry->user_id, identity::CompleteWebAuthn{login_id, std::move(in.assertion), "", "", {}}};
   req.correlation_id = c->correlation_id;
   ask<UserRequest, UserReply>(c, std::move(req), [login_id](const CallPtr& cc, UserReply& u) {
@@ -100,8 +103,7 @@ void step_up_webauthn(const CallPtr& c, const nlohmann::json& credential) {
   auto problem = parse_assertion_json(credential, in);
   wipe_body(c);
   if (!problem.empty()) return answer(c, error_response(422, "invalid_request", problem));
-  if (in.has_user_handle && in.user_handle != c->session.user_id)
-    return answer(c, error_response(403, "mfa_failed", "the second factor was not accepted"));
+  refuse_foreign_key(in, c->session.user_id);
   auto req = user_request(c, identity::StepUp{facts_of(*c), "webauthn", "", std::move(in.assertion), "", ""});
   ask<UserRequest, UserReply>(c, std::move(req), [](const CallPtr& cc, UserReply& u) { answer_stepped_up(cc, u); });
 }

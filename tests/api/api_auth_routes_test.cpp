@@ -244,7 +244,7 @@ BOOST_FIXTURE_TEST_CASE(webauthn_login_end_to_end, Portal) {
   BOOST_REQUIRE_EQUAL(again.status, 200);
   check_error(c2->post("/v1/auth/webauthn/verify", {{"login_id", again.json()["login_id"]}, {"credential", assertion_json(a)}}),
               401, "unauthenticated");
-  // A key answering for another account (userHandle) is refused before any check.
+  // A key answering for another account (userHandle) is refused, and recorded.
   auto c3 = client();
   auto third = c3->post("/v1/auth/login", {{"username", "dana"}, {"password", kPassword}});
   auto o3 = c3->post("/v1/auth/webauthn/options", {{"login_id", third.json()["login_id"]}}).json();
@@ -252,6 +252,45 @@ BOOST_FIXTURE_TEST_CASE(webauthn_login_end_to_end, Portal) {
   check_error(c3->post("/v1/auth/webauthn/verify",
                        {{"login_id", third.json()["login_id"]}, {"credential", assertion_json(a3, "usr-someone-else")}}),
               401, "unauthenticated");
+  auto evs = t.log->read_stream("user/" + dana.user_id);
+  BOOST_REQUIRE(evs.is_ok() && !evs->empty());
+  const auto* failed = std::get_if<events::MfaFailed>(&*evs->back().payload);
+  BOOST_REQUIRE(failed);
+  BOOST_CHECK_EQUAL(failed->method, "webauthn");
+  BOOST_CHECK_EQUAL(failed->reason, "unknown_credential");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_second_key_needs_a_step_up_and_a_key_registers_once, Portal) {
+  SoftAuthenticator first(identity::CoseAlg::kES256), second(identity::CoseAlg::kEdDSA);
+  auto kim = enrol_with_key("kim", first);
+  auto c = sign_in_with_key(kim, first);
+  // A factor exists: a new key needs a fresh step-up.
+  check_error(c->post("/v1/me/mfa/webauthn/options"), 403, "step_up_required");
+  auto options = c->post("/v1/auth/step-up/webauthn/options");
+  BOOST_REQUIRE_EQUAL(options.status, 200);
+  auto a = first.make_assertion(bv(unb64(options.json()["challenge"])), ro.identity.origin, ro.identity.rp_id);
+  auto up = c->post("/v1/auth/step-up", {{"method", "webauthn"}, {"credential", assertion_json(a)}});
+  BOOST_REQUIRE_MESSAGE(up.status == 200, up.body);
+  c->csrf = up.json()["csrf_token"];
+  // The creation options exclude the key already registered.
+  auto create = c->post("/v1/me/mfa/webauthn/options");
+  BOOST_REQUIRE_EQUAL(create.status, 200);
+  BOOST_REQUIRE_EQUAL(create.json()["excludeCredentials"].size(), 1u);
+  BOOST_CHECK_EQUAL(unb64(create.json()["excludeCredentials"][0]["id"]), first.credential_id());
+  BOOST_CHECK_EQUAL(unb64(create.json()["user"]["id"]), kim.user_id);
+  // The same key again: 409 conflict.
+  auto again = first.make_registration(bv(unb64(create.json()["challenge"])), ro.identity.origin, ro.identity.rp_id);
+  check_error(c->post("/v1/me/mfa/webauthn", {{"credential", registration_json(again)}}), 409, "conflict");
+  // A registration for another origin: 422, the credential not accepted.
+  auto create2 = c->post("/v1/me/mfa/webauthn/options");
+  auto foreign = second.make_registration(bv(unb64(create2.json()["challenge"])), "https://evil.example", ro.identity.rp_id);
+  check_error(c->post("/v1/me/mfa/webauthn", {{"credential", registration_json(foreign)}}), 422, "invalid_request");
+  // A second key, properly made: registered, and either key signs in.
+  auto create3 = c->post("/v1/me/mfa/webauthn/options");
+  auto good = second.make_registration(bv(unb64(create3.json()["challenge"])), ro.identity.origin, ro.identity.rp_id);
+  auto added = c->post("/v1/me/mfa/webauthn", {{"credential", registration_json(good)}});
+  BOOST_REQUIRE_MESSAGE(added.status == 200, added.body);
+  BOOST_CHECK_EQUAL(sign_in_with_key(kim, second)->get("/v1/me").status, 200);
 }
 
 BOOST_FIXTURE_TEST_CASE(webauthn_is_offered_only_to_users_with_a_key, Portal) {
