@@ -28,6 +28,7 @@
 
 #include "api/http_types.hpp"
 #include "api/json_input.hpp"
+#include "api/metrics.hpp"
 #include "infra/clock.hpp"
 
 namespace rxp::actors {
@@ -35,8 +36,6 @@ class Runtime;
 }
 
 namespace rxp::api {
-
-class Metrics;
 
 struct EdgeOptions {
   JsonLimits json;                  // every JSON body (the server caps raw bodies before this)

@@ -445,3 +445,30 @@ BOOST_FIXTURE_TEST_CASE(the_openapi_document_is_served, Portal) {
   BOOST_CHECK(doc["paths"]["/v1/auth/webauthn/verify"].contains("post"));
   BOOST_CHECK(doc["components"]["schemas"].contains("AssertionCredential"));
 }
+
+// The edge itself, without sockets: the source address decides who may read /metrics.
+BOOST_FIXTURE_TEST_CASE(metrics_answer_loopback_clients_only_unless_configured, Portal) {
+  auto ask = [](api::Edge& e, const std::string& ip) {
+    api::HttpRequest r;
+    r.method = "GET";
+    r.target = "/metrics";
+    r.source_ip = ip;
+    api::HttpResponse out;
+    e.handle(r, [&out](api::HttpResponse resp) { out = std::move(resp); });  // answered at once
+    return out;
+  };
+  BOOST_CHECK_EQUAL(ask(*edge, "127.0.0.1").status, 200);
+  BOOST_CHECK_EQUAL(ask(*edge, "::1").status, 200);
+  auto far = ask(*edge, "203.0.113.9");
+  BOOST_CHECK_EQUAL(far.status, 403);
+  BOOST_CHECK(far.body.find("\"forbidden\"") != std::string::npos);
+  BOOST_CHECK(far.body.find("rxp_") == std::string::npos);
+  api::EdgeOptions open;
+  open.metrics_from_any_address = true;
+  api::Edge public_edge(*rt, t.clock, open);
+  public_edge.metrics()->set_extra([] { return std::string("rxp_projection_lag_events 0"); });
+  auto served = ask(public_edge, "203.0.113.9");
+  BOOST_CHECK_EQUAL(served.status, 200);
+  BOOST_CHECK(served.body.find("rxp_projection_lag_events 0\n") != std::string::npos);
+  public_edge.shutdown();
+}
