@@ -58,6 +58,7 @@ struct UserReply {
   std::string factor_id;
   std::string otpauth_uri, totp_secret_base32;  // StartTotpEnrollment (shown once)
   std::vector<std::string> recovery_codes;      // IssueRecoveryCodes (shown once)
+  std::vector<identity::LiveSession> sessions;  // ListSessions: live_sessions(), oldest first
 };
 
 // ---- sessions ----

@@ -118,7 +118,7 @@ void draw_fresh(identity::UserCommand& cmd, Fresh& f, const IdentityOptions& opt
 
 // The parts of the reply a decision and its state determine.
 void fill_reply(UserReply& r, const identity::UserDecided& d, const identity::UserCommand& cmd,
-                const identity::UserState& s, const Fresh& f, const IdentityOptions& opt) {
+                const identity::UserState& s, const Fresh& f, const IdentityOptions& opt, int64_t now_us) {
   using namespace identity;
   r.outcome = d.outcome;
   r.reason = d.reason;
@@ -141,6 +141,7 @@ void fill_reply(UserReply& r, const identity::UserDecided& d, const identity::Us
   }
   if (auto* c = std::get_if<RegisterWebAuthn>(&cmd)) r.factor_id = c->factor_id;
   if (std::holds_alternative<IssueRecoveryCodes>(cmd)) r.recovery_codes = f.recovery_codes;
+  if (std::holds_alternative<ListSessions>(cmd)) r.sessions = live_sessions(s, now_us);
 }
 
 // Asks the session registry to open or step up a session; answers with the grant only when
@@ -198,7 +199,7 @@ void decide_and_persist(Self self, UserRequest req, Fresh fresh, Reply done) {
   identity::UserLimits limits{opt.max_sessions};
   auto decided = identity::decide(core.state, req.command, now, limits);
   UserPlan plan;
-  fill_reply(plan.reply, decided, req.command, core.state, fresh, opt);
+  fill_reply(plan.reply, decided, req.command, core.state, fresh, opt, now);
   if (!decided.events.empty()) {
     plan.append.stream_id = core.stream;
     plan.append.expected_version = core.state.version;

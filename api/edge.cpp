@@ -32,6 +32,8 @@ void MethodCache::forget(const std::string& user_id) {
 // ---- answers ----
 void answer(const CallPtr& c, HttpResponse r) {
   if (c->answered.exchange(true)) return;
+  auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - c->started_at).count();
+  c->core->metrics->finished(c->metric_route, r.status, took);
   auto respond = std::move(c->respond);
   c->respond = nullptr;
   respond(std::move(r));
@@ -135,6 +137,8 @@ Edge::Edge(actors::Runtime& runtime, const Clock& clock, EdgeOptions options)
 
 Edge::~Edge() { shutdown(); }
 
+std::shared_ptr<Metrics> Edge::metrics() const { return core_->metrics; }
+
 void Edge::shutdown() {
   std::unique_lock lock(core_->gate);
   core_->stopping = true;
@@ -145,9 +149,12 @@ void Edge::handle(HttpRequest request, Respond respond) {
   c->core = core_;
   c->req = std::move(request);
   c->respond = std::move(respond);
+  c->started_at = std::chrono::steady_clock::now();
+  core_->metrics->started();
   guarded(c, [](const CallPtr& c) {
     auto m = match_route(c->req.method, path_of(c->req.target));
     if (!m) return answer(c, error_response(404, "not_found", "no such resource"));
+    c->metric_route = m->route;
     if (!m->method_allowed) {
       auto r = error_response(405, "method_not_allowed", "method not allowed");
       r.headers.emplace_back("Allow", m->allow);
@@ -188,6 +195,16 @@ void Edge::handle(HttpRequest request, Respond respond) {
       case Route::kAuditAlerts: return with_session(c, handle_audit_alerts);
       case Route::kAuditAlertReview: return with_session(c, handle_audit_alert_review);
       case Route::kAuditEvents: return with_session(c, handle_audit_events);
+      // ---- api-auth ----
+      case Route::kWebAuthnOptions: return handle_webauthn_options(c);
+      case Route::kWebAuthnVerify: return handle_webauthn_verify(c);
+      case Route::kStepUpWebAuthnOptions: return with_session(c, handle_step_up_webauthn_options);
+      case Route::kMeWebAuthnOptions: return with_session(c, handle_webauthn_register_options);
+      case Route::kMeWebAuthnRegister: return with_session(c, handle_webauthn_register);
+      case Route::kMeSessions: return with_session(c, handle_sessions);
+      case Route::kMeSessionEnd: return with_session(c, handle_session_end);
+      case Route::kMetrics: return handle_metrics(c);
+      case Route::kOpenApi: return handle_openapi(c);
     }
     answer(c, error_response(404, "not_found", "no such resource"));
   });

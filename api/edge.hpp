@@ -24,10 +24,12 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "api/http_types.hpp"
 #include "api/json_input.hpp"
 #include "api/rate_limit.hpp"
+#include "api/metrics.hpp"
 #include "infra/clock.hpp"
 #include "infra/result.hpp"
 
@@ -60,6 +62,14 @@ struct EdgeOptions {
   // pulling every record does not get far.
   RateLimitOptions account_rate{20, 120, 100000};
   AuditViews views;
+  // ---- api-auth ----
+  // The WebAuthn relying party the options name; rp_id must equal the runtime's
+  // IdentityOptions::rp_id (the user actor checks assertions against that one).
+  std::string webauthn_rp_id = "127.0.0.1";
+  std::string webauthn_rp_name = "rxportal";
+  // GET /metrics: false (default) answers only loopback clients (127.0.0.0/8, ::1) and
+  // 403 forbidden to others; true answers everyone (put it behind a firewall then).
+  bool metrics_from_any_address = false;
 };
 
 class Edge {
@@ -73,6 +83,9 @@ class Edge {
   void handle(HttpRequest request, Respond respond);
   // Stops handing requests to the runtime; waits only for hand-offs already under way.
   void shutdown();
+  // The edge's counters; give them to the HttpServer (ServerOptions::metrics) so TLS and
+  // rate-limit refusals are counted too, and add extra lines with Metrics::set_extra().
+  std::shared_ptr<Metrics> metrics() const;
 
   struct Core;  // edge_internal.hpp
 

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -13,6 +15,7 @@
 #include "actors/runtime.hpp"
 #include "api/edge.hpp"
 #include "api/login_map.hpp"
+#include "api/metrics.hpp"
 #include "api/response.hpp"
 #include "api/router.hpp"
 
@@ -54,6 +57,8 @@ struct Edge::Core {
     rt.send(std::move(request), std::move(done));
     return true;
   }
+  // ---- api-auth ----
+  std::shared_ptr<Metrics> metrics = std::make_shared<Metrics>();
 };
 
 // One request in flight.
@@ -69,6 +74,9 @@ struct Call {
   std::string token;
   bool via_cookie = false;
   identity::SessionInfo session;
+  // ---- api-auth: for the metrics ----
+  std::chrono::steady_clock::time_point started_at{};
+  std::optional<Route> metric_route;  // nullopt: no route has the path
 };
 using CallPtr = std::shared_ptr<Call>;
 
@@ -148,5 +156,26 @@ void handle_access_review(const CallPtr& c);
 void handle_audit_alerts(const CallPtr& c);
 void handle_audit_alert_review(const CallPtr& c);
 void handle_audit_events(const CallPtr& c);
+// ---- api-auth: WebAuthn (handlers_webauthn.cpp), sessions (handlers_sessions.cpp),
+// operations (handlers_ops.cpp), and the helpers of handlers_auth.cpp they share ----
+HttpResponse login_not_completed();
+// Wipes a request body that held a password, a code or a credential once it has been read.
+void wipe_body(const CallPtr& c);
+// A new session is open: answers 200 authenticated with the session cookie.
+void answer_authenticated(const CallPtr& c, const actors::SessionGrant& grant);
+// The user's answer to a second factor of login `login_id` (TOTP, recovery, WebAuthn).
+void finish_second_factor(const CallPtr& c, const std::string& login_id, const actors::UserReply& u);
+// The user's answer to a step-up: 200 {csrf_token, step_up_until} and the rotated cookie.
+void answer_stepped_up(const CallPtr& c, const actors::UserReply& u);
+void step_up_webauthn(const CallPtr& c, const nlohmann::json& credential);
+void handle_webauthn_options(const CallPtr& c);
+void handle_webauthn_verify(const CallPtr& c);
+void handle_step_up_webauthn_options(const CallPtr& c);
+void handle_webauthn_register_options(const CallPtr& c);
+void handle_webauthn_register(const CallPtr& c);
+void handle_sessions(const CallPtr& c);
+void handle_session_end(const CallPtr& c);
+void handle_metrics(const CallPtr& c);
+void handle_openapi(const CallPtr& c);
 
 }  // namespace rxp::api

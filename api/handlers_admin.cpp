@@ -38,11 +38,6 @@ bool is_admin(const Call& c) {
 
 bool stepped_up(const Call& c) { return c.session.step_up_until_us > c.core->clock.now_us(); }
 
-void wipe_body(const CallPtr& c) {
-  if (!c->req.body.empty()) secure_wipe(c->req.body.data(), c->req.body.size());
-  c->req.body.clear();
-}
-
 UserRequest admin_request(const CallPtr& c, std::string user_id, identity::UserCommand cmd) {
   UserRequest req{std::move(user_id), std::move(cmd)};
   req.correlation_id = c->correlation_id;

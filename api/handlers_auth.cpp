@@ -15,13 +15,17 @@ using identity::UserOutcome;
 
 // One answer for an unknown user and a wrong password: same status, headers and body.
 HttpResponse bad_credentials() { return error_response(401, "unauthenticated", "invalid username or password"); }
+
+}  // namespace
+
 HttpResponse login_not_completed() { return error_response(401, "unauthenticated", "the login could not be completed"); }
 
-// Wipes a request body that held a password or a code once it has been read.
 void wipe_body(const CallPtr& c) {
   if (!c->req.body.empty()) secure_wipe(c->req.body.data(), c->req.body.size());
   c->req.body.clear();
 }
+
+namespace {
 
 std::string fresh_cookie_value() {
   uint8_t raw[32];
@@ -30,6 +34,8 @@ std::string fresh_cookie_value() {
   secure_wipe(raw, sizeof raw);
   return v;
 }
+
+}  // namespace
 
 // A new session is open: learn its roles from the session itself, then answer with the
 // session cookie (the pre-auth cookie is cleared).
@@ -47,6 +53,8 @@ void answer_authenticated(const CallPtr& c, const actors::SessionGrant& grant) {
     answer(cc, std::move(resp));
   });
 }
+
+namespace {
 
 HttpResponse throttled(int64_t retry_after_us) { return rate_limited_response(retry_after_us); }
 
@@ -119,47 +127,62 @@ void handle_mfa(const CallPtr& c, bool recovery) {
   UserRequest req{entry->user_id, std::move(cmd)};
   req.correlation_id = c->correlation_id;
   ask<UserRequest, UserReply>(c, std::move(req), [login_id](const CallPtr& cc, UserReply& u) {
-    auto& logins = cc->core->logins;
-    if (!u.error.is_ok()) return answer(cc, unavailable());
-    if (u.outcome == UserOutcome::kThrottled) return answer(cc, throttled(u.retry_after_us));
-    if (u.outcome == UserOutcome::kMfaFailed) {
-      logins.note_failure(login_id);
-      return answer(cc, login_not_completed());
-    }
-    if (u.outcome != UserOutcome::kOk || !u.session) {
-      logins.erase(login_id);
-      return answer(cc, login_not_completed());
-    }
-    logins.erase(login_id);
-    answer_authenticated(cc, *u.session);
+    finish_second_factor(cc, login_id, u);
   });
 }
 
+void finish_second_factor(const CallPtr& c, const std::string& login_id, const UserReply& u) {
+  auto& logins = c->core->logins;
+  if (!u.error.is_ok()) return answer(c, unavailable());
+  if (u.outcome == UserOutcome::kThrottled) return answer(c, throttled(u.retry_after_us));
+  if (u.outcome == UserOutcome::kMfaFailed) {
+    logins.note_failure(login_id);
+    return answer(c, login_not_completed());
+  }
+  if (u.outcome != UserOutcome::kOk || !u.session) {
+    logins.erase(login_id);
+    return answer(c, login_not_completed());
+  }
+  logins.erase(login_id);
+  answer_authenticated(c, *u.session);
+}
+
+// {method: "totp", code} or {method: "webauthn", credential} (handlers_webauthn.cpp).
 void handle_step_up(const CallPtr& c) {
-  static const JsonSchema schema{{"method", JsonType::kString, true, 32}, {"code", JsonType::kString, true, 64}};
+  static const JsonSchema schema{{"method", JsonType::kString, true, 32},
+                                 {"code", JsonType::kString, false, 64},
+                                 {"credential", JsonType::kObject, false, 0}};
   auto body = body_of(c, schema);
   if (!body) return;
+  if ((*body)["method"] == "webauthn") {
+    if (!body->contains("credential")) return answer(c, error_response(422, "invalid_request", "credential: required"));
+    return step_up_webauthn(c, (*body)["credential"]);
+  }
   if ((*body)["method"] != "totp")
-    return answer(c, error_response(422, "invalid_request", "method: only \"totp\" is supported"));
+    return answer(c, error_response(422, "invalid_request", "method: must be \"totp\" or \"webauthn\""));
+  if (!body->contains("code")) return answer(c, error_response(422, "invalid_request", "code: required"));
   std::string code = (*body)["code"].get<std::string>();
+  auto& raw = (*body)["code"].get_ref<std::string&>();
+  secure_wipe(raw.data(), raw.size());
   wipe_body(c);
   UserRequest req{c->session.user_id, identity::StepUp{facts_of(*c), "totp", code, {}, "", ""}};
   secure_wipe(code.data(), code.size());
   req.correlation_id = c->correlation_id;
-  ask<UserRequest, UserReply>(c, std::move(req), [](const CallPtr& cc, UserReply& u) {
-    if (!u.error.is_ok()) return answer(cc, unavailable());
-    if (u.outcome == UserOutcome::kThrottled) return answer(cc, throttled(u.retry_after_us));
-    if (u.outcome == UserOutcome::kNotFound) return answer(cc, unauthenticated());
-    if (u.outcome == UserOutcome::kMfaFailed || u.outcome == UserOutcome::kInvalid)
-      return answer(cc, error_response(403, "mfa_failed", "the code was not accepted"));
-    if (u.outcome != UserOutcome::kOk || !u.session) return answer(cc, unavailable());
-    nlohmann::json out = {{"csrf_token", u.session->csrf_token},
-                          {"step_up_until", rfc3339(u.session->step_up_until_us)}};
-    auto resp = json_response(200, dump(out));
-    // The token rotated: the cookie carries the new one (bearer clients read it from here too).
-    resp.headers.emplace_back("Set-Cookie", set_cookie(kSessionCookie, u.session->token));
-    answer(cc, std::move(resp));
-  });
+  ask<UserRequest, UserReply>(c, std::move(req), [](const CallPtr& cc, UserReply& u) { answer_stepped_up(cc, u); });
+}
+
+void answer_stepped_up(const CallPtr& c, const UserReply& u) {
+  if (!u.error.is_ok()) return answer(c, unavailable());
+  if (u.outcome == UserOutcome::kThrottled) return answer(c, throttled(u.retry_after_us));
+  if (u.outcome == UserOutcome::kNotFound) return answer(c, unauthenticated());
+  if (u.outcome == UserOutcome::kMfaFailed || u.outcome == UserOutcome::kInvalid)
+    return answer(c, error_response(403, "mfa_failed", "the second factor was not accepted"));
+  if (u.outcome != UserOutcome::kOk || !u.session) return answer(c, unavailable());
+  nlohmann::json out = {{"csrf_token", u.session->csrf_token}, {"step_up_until", rfc3339(u.session->step_up_until_us)}};
+  auto resp = json_response(200, dump(out));
+  // The token rotated: the cookie carries the new one (bearer clients read it from here too).
+  resp.headers.emplace_back("Set-Cookie", set_cookie(kSessionCookie, u.session->token));
+  answer(c, std::move(resp));
 }
 
 void handle_logout(const CallPtr& c) {

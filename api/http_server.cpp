@@ -2,6 +2,7 @@
 // edge's limits, timeouts and hand-off (http_server.hpp).
 #include "api/http_server.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "api/response.hpp"
+#include "api/metrics.hpp"
 #include "api/tls.hpp"
 
 namespace rxp::api {
@@ -85,7 +87,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_handshake(beast::error_code ec) {
-    if (ec) return;  // not TLS, wrong version or cipher, or too slow: nothing to answer
+    if (ec) {  // not TLS, wrong version or cipher, or too slow: nothing to answer
+      if (ec != net::error::operation_aborted && opt().metrics) opt().metrics->tls_handshake_failed();
+      return;
+    }
     read_next();
   }
 
@@ -102,13 +107,17 @@ class Session : public std::enable_shared_from_this<Session> {
   bool refuse_on(beast::error_code ec) {
     linger_ = true;  // the client may still be sending what was refused
     if (ec == http::error::header_limit)
-      return write(error_response(431, "header_too_large", "request headers are too large"), true), true;
+      return refuse(error_response(431, "header_too_large", "request headers are too large")), true;
     if (ec == http::error::body_limit)
-      return write(error_response(413, "too_large", "request body is too large"), true), true;
+      return refuse(error_response(413, "too_large", "request body is too large")), true;
     if (ec.category() == beast::http::make_error_code(http::error::bad_target).category() &&
         ec != http::error::end_of_stream && ec != http::error::partial_message)
-      return write(error_response(400, "bad_request", "the request could not be parsed"), true), true;
+      return refuse(error_response(400, "bad_request", "the request could not be parsed")), true;
     return false;
+  }
+  void refuse(HttpResponse r) {
+    if (opt().metrics) opt().metrics->refused(r.status);
+    write(std::move(r), true);
   }
 
   void on_header(beast::error_code ec, std::size_t) {
@@ -118,6 +127,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (int64_t wait = shared_->limiter.take(peer_, steady_us()); wait > 0) {
       linger_ = true;
+      if (opt().metrics) opt().metrics->rate_limited();
       return write(rate_limited_response(wait), true);  // the body stays unread: close after
     }
     if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
@@ -177,7 +187,9 @@ class Session : public std::enable_shared_from_this<Session> {
     res->version(11);
     res->result(static_cast<unsigned>(r.status));
     for (const auto& [k, v] : security_headers()) res->set(k, v);
-    if (!r.body.empty()) res->set(http::field::content_type, "application/json");
+    bool typed = std::any_of(r.headers.begin(), r.headers.end(),
+                             [](const auto& h) { return beast::iequals(h.first, "Content-Type"); });
+    if (!r.body.empty() && !typed) res->set(http::field::content_type, "application/json");
     for (const auto& [k, v] : r.headers) res->insert(k, v);
     res->body() = std::move(r.body);
     close_after_ = close_after || !keep_alive_;

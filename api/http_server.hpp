@@ -17,7 +17,8 @@
 //   closed after `header_timeout` and never holds a thread. At most `max_connections` are open;
 //   beyond that new ones are closed at once.
 // - Every response carries response.hpp's security_headers(); JSON bodies carry
-//   Content-Type application/json. No Date or Server header (responses stay comparable).
+//   Content-Type application/json unless the handler gives its own Content-Type (GET /metrics's
+//   text). No Date or Server header (responses stay comparable).
 // - stop() (and the destructor) closes everything, joins the threads, and makes answers that
 //   arrive later go nowhere. The Handler must stay valid until stop() returns.
 // Thread-safety: start() and stop() from one controlling thread; port() from any.
@@ -35,6 +36,8 @@
 
 namespace rxp::api {
 
+class Metrics;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8443;  // 0: an ephemeral port (see port())
@@ -48,6 +51,8 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{30000};
   size_t max_connections = 4096;
   RateLimitOptions rate;
+  // Counts TLS handshake failures, 429s and the server's own refusals when set (Edge::metrics()).
+  std::shared_ptr<Metrics> metrics;
 };
 
 class HttpServer {

@@ -111,6 +111,7 @@ std::optional<std::string> percent_decode(std::string_view in) {
     if (c < 0x20 || c == 0x7f) return std::nullopt;
   return out;
 }
+std::optional<RouteMatch> match_added_routes(std::string_view method, const std::vector<std::string_view>& s);
 
 }  // namespace
 
@@ -140,6 +141,7 @@ std::optional<RouteMatch> match_route(std::string_view method, std::string_view 
   if (!segs) return std::nullopt;
   const auto& s = *segs;
   const size_t n = s.size();
+  if (auto added = match_added_routes(method, s)) return added;
   if (n == 1 && s[0] == "healthz") return make(Route::kHealthz, method, "GET");
   if (n < 2 || s[0] != "v1") return std::nullopt;
   if (s[1] == "auth") {
@@ -171,7 +173,8 @@ std::optional<RouteMatch> match_route(std::string_view method, std::string_view 
 }
 
 bool needs_session(Route r) {
-  return r != Route::kHealthz && r != Route::kLogin && r != Route::kMfaTotp && r != Route::kMfaRecovery;
+  return r != Route::kHealthz && r != Route::kLogin && r != Route::kMfaTotp && r != Route::kMfaRecovery &&
+         r != Route::kWebAuthnOptions && r != Route::kWebAuthnVerify && r != Route::kMetrics && r != Route::kOpenApi;
 }
 
 bool is_state_changing_method(std::string_view m) {
@@ -209,8 +212,93 @@ const char* route_name(Route r) {
     case Route::kAuditAlerts: return "audit_alerts";
     case Route::kAuditAlertReview: return "audit_alert_review";
     case Route::kAuditEvents: return "audit_events";
+    // ---- api-auth ----
+    case Route::kWebAuthnOptions: return "webauthn_options";
+    case Route::kWebAuthnVerify: return "webauthn_verify";
+    case Route::kStepUpWebAuthnOptions: return "step_up_webauthn_options";
+    case Route::kMeWebAuthnOptions: return "me_webauthn_options";
+    case Route::kMeWebAuthnRegister: return "me_webauthn_register";
+    case Route::kMeSessions: return "me_sessions";
+    case Route::kMeSessionEnd: return "me_session_end";
+    case Route::kMetrics: return "metrics";
+    case Route::kOpenApi: return "openapi";
   }
   return "unknown";
+}
+
+// ---- api-auth: routes matched before the others (/v1/me/mfa/webauthn is not a factor id) ----
+namespace {
+
+std::optional<RouteMatch> match_added_routes(std::string_view method, const std::vector<std::string_view>& s) {
+  const size_t n = s.size();
+  if (n == 1 && s[0] == "metrics") return make(Route::kMetrics, method, "GET");
+  if (n < 2 || s[0] != "v1") return std::nullopt;
+  if (n == 2 && s[1] == "openapi.json") return make(Route::kOpenApi, method, "GET");
+  if (s[1] == "auth" && n == 4 && s[2] == "webauthn") {
+    if (s[3] == "options") return make(Route::kWebAuthnOptions, method, "POST");
+    if (s[3] == "verify") return make(Route::kWebAuthnVerify, method, "POST");
+  }
+  if (s[1] == "auth" && n == 5 && s[2] == "step-up" && s[3] == "webauthn" && s[4] == "options")
+    return make(Route::kStepUpWebAuthnOptions, method, "POST");
+  if (s[1] == "me" && n >= 4 && s[2] == "mfa" && s[3] == "webauthn") {
+    if (n == 4) return make(Route::kMeWebAuthnRegister, method, "POST");
+    if (n == 5 && s[4] == "options") return make(Route::kMeWebAuthnOptions, method, "POST");
+  }
+  if (s[1] == "me" && n == 3 && s[2] == "sessions") return make(Route::kMeSessions, method, "GET");
+  if (s[1] == "me" && n == 4 && s[2] == "sessions")
+    return make(Route::kMeSessionEnd, method, "DELETE", std::string(s[3]));
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<RouteTemplate> route_templates() {
+  return {
+      {Route::kHealthz, "GET", "/healthz"},
+      {Route::kLogin, "POST", "/v1/auth/login"},
+      {Route::kMfaTotp, "POST", "/v1/auth/mfa/totp"},
+      {Route::kMfaRecovery, "POST", "/v1/auth/mfa/recovery"},
+      {Route::kStepUp, "POST", "/v1/auth/step-up"},
+      {Route::kLogout, "POST", "/v1/auth/logout"},
+      {Route::kLogoutAll, "POST", "/v1/auth/logout-all"},
+      {Route::kMe, "GET", "/v1/me"},
+      {Route::kMePassword, "POST", "/v1/me/password"},
+      {Route::kMeTotpStart, "POST", "/v1/me/mfa/totp"},
+      {Route::kMeTotpConfirm, "POST", "/v1/me/mfa/totp/{factor_id}/confirm"},
+      {Route::kMeRecoveryCodes, "POST", "/v1/me/recovery-codes"},
+      {Route::kMeFactorRemove, "DELETE", "/v1/me/mfa/{factor_id}"},
+      {Route::kPatientSection, "GET", "/v1/patients/{pid}/medications"},
+      {Route::kPatientSection, "GET", "/v1/patients/{pid}/pgx"},
+      {Route::kPatientSection, "GET", "/v1/patients/{pid}/adverse-events"},
+      {Route::kPatientSection, "GET", "/v1/patients/{pid}/dosing"},
+      {Route::kPatientExport, "POST", "/v1/patients/{pid}/export"},
+      // ---- api-auth ----
+      {Route::kWebAuthnOptions, "POST", "/v1/auth/webauthn/options"},
+      {Route::kWebAuthnVerify, "POST", "/v1/auth/webauthn/verify"},
+      {Route::kStepUpWebAuthnOptions, "POST", "/v1/auth/step-up/webauthn/options"},
+      {Route::kMeWebAuthnOptions, "POST", "/v1/me/mfa/webauthn/options"},
+      {Route::kMeWebAuthnRegister, "POST", "/v1/me/mfa/webauthn"},
+      {Route::kMeSessions, "GET", "/v1/me/sessions"},
+      {Route::kMeSessionEnd, "DELETE", "/v1/me/sessions/{id}"},
+      {Route::kMetrics, "GET", "/metrics"},
+      {Route::kOpenApi, "GET", "/v1/openapi.json"},
+      // ---- record writes and administration ----
+      {Route::kMedicationAdd, "POST", "/v1/patients/{pid}/medications"},
+      {Route::kAdverseEventReport, "POST", "/v1/patients/{pid}/adverse-events"},
+      {Route::kBreakGlass, "POST", "/v1/patients/{pid}/break-glass"},
+      {Route::kProxyGrant, "POST", "/v1/patients/{pid}/proxies"},
+      {Route::kProxyRevoke, "DELETE", "/v1/patients/{pid}/proxies/{grant_id}"},
+      {Route::kAdminUserCreate, "POST", "/v1/admin/users"},
+      {Route::kAdminRoleGrant, "POST", "/v1/admin/users/{id}/roles"},
+      {Route::kAdminRoleRevoke, "DELETE", "/v1/admin/users/{id}/roles/{role}"},
+      {Route::kAdminCareAdd, "POST", "/v1/admin/care-relationships"},
+      // ---- the projections' views ----
+      {Route::kAccessLog, "GET", "/v1/patients/{pid}/access-log"},
+      {Route::kAccessReview, "GET", "/v1/admin/access-review"},
+      {Route::kAuditAlerts, "GET", "/v1/audit/alerts"},
+      {Route::kAuditAlertReview, "POST", "/v1/audit/alerts/{id}/review"},
+      {Route::kAuditEvents, "GET", "/v1/audit/events"},
+  };
 }
 
 }  // namespace rxp::api

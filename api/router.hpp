@@ -51,6 +51,16 @@ enum class Route {
   kAuditAlerts,         // GET /v1/audit/alerts
   kAuditAlertReview,    // POST /v1/audit/alerts/{id}/review
   kAuditEvents,         // GET /v1/audit/events
+  // ---- WebAuthn, the session list, operations (api-auth) ----
+  kWebAuthnOptions,        // POST /v1/auth/webauthn/options (login step)
+  kWebAuthnVerify,         // POST /v1/auth/webauthn/verify (login step)
+  kStepUpWebAuthnOptions,  // POST /v1/auth/step-up/webauthn/options
+  kMeWebAuthnOptions,      // POST /v1/me/mfa/webauthn/options
+  kMeWebAuthnRegister,     // POST /v1/me/mfa/webauthn
+  kMeSessions,             // GET /v1/me/sessions
+  kMeSessionEnd,           // DELETE /v1/me/sessions/{id}
+  kMetrics,                // GET /metrics
+  kOpenApi,                // GET /v1/openapi.json
 };
 
 struct RouteMatch {
@@ -69,7 +79,18 @@ bool needs_session(Route r);
 // POST, PUT, PATCH, DELETE: a state change, CSRF-checked with cookie authentication.
 bool is_state_changing_method(std::string_view method);
 
-const char* route_name(Route r);
+const char* route_name(Route r);  // "unknown" for a value that is no route
+
+// ---- route listing (api-auth) ----
+// Every (method, path template) match_route() answers, with {name} for a path parameter, as
+// the OpenAPI document writes them. The test of the document compares it with this list, and
+// this list with match_route() itself.
+struct RouteTemplate {
+  Route route;
+  std::string method;
+  std::string path;
+};
+std::vector<RouteTemplate> route_templates();
 
 // The query string of a request target as name -> value, percent-decoded ('+' is a space).
 // nullopt for a malformed query: a bad escape, a name given twice, more than 16 names, a

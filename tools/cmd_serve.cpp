@@ -24,6 +24,7 @@ struct ServeOptions {
   std::string cert, key;
   unsigned threads = 2;
   unsigned workers = 2;
+  bool metrics_public = false;
 };
 
 void print_how_to_log_in(const std::string& base, const std::string& cert) {
@@ -81,8 +82,11 @@ int run_serve(const ServeOptions& o) {
     Status st = jobs.raiser().catch_up();
     return st.is_ok() ? jobs.runner()->catch_up() : st;
   };
+  eo.webauthn_rp_id = ro.identity.rp_id;  // the options name the relying party the actors check
+  eo.metrics_from_any_address = o.metrics_public;
   api::Edge edge(runtime, SystemClock::instance(), eo);
   api::ServerOptions so;
+  so.metrics = edge.metrics();  // TLS failures and 429s are counted by the server
   so.host = host;
   so.port = port;
   so.cert_path = cert;
@@ -114,6 +118,8 @@ void add_serve(CLI::App& app, int& exit_code) {
   sub->add_option("--key", o->key, "PEM private key for --cert (mode 0600)");
   sub->add_option("--threads", o->threads, "I/O threads (default 2)");
   sub->add_option("--workers", o->workers, "Actor scheduler threads (default 2)");
+  sub->add_flag("--metrics-public", o->metrics_public,
+                "Serve GET /metrics to every client (default: loopback clients only)");
   sub->callback([o, &exit_code] { exit_code = run_serve(*o); });
 }
 

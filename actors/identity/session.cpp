@@ -129,6 +129,13 @@ struct Decider {
     if (const char* why = expired()) return end(why, SessionOutcome::kOk);
     return {};
   }
+  SessionDecided operator()(const Describe&) const {
+    if (!live()) return refuse(SessionOutcome::kUnauthenticated, "unauthenticated");
+    if (const char* why = expired()) return end(why);
+    SessionDecided d;
+    d.info = info_of(s);
+    return d;
+  }
 };
 
 }  // namespace
@@ -146,8 +153,15 @@ SessionDecided decide(const SessionState& state, const SessionCommand& command, 
 }
 
 SessionInfo info_of(const SessionState& s) {
-  return {s.session_id, s.user_id, s.roles, s.patient_id, s.last_activity_us + s.idle_timeout_us,
-          s.absolute_expires_at_us, s.step_up_until_us};
+  return {s.session_id,
+          s.user_id,
+          s.roles,
+          s.patient_id,
+          s.last_activity_us + s.idle_timeout_us,
+          s.absolute_expires_at_us,
+          s.step_up_until_us,
+          s.started_at_us,
+          s.last_activity_us};
 }
 
 std::string secret_hash(std::string_view secret) {

@@ -87,9 +87,13 @@ struct Revoke {  // from the user actor: password change, factor reset, recovery
   std::string reason;
 };
 struct CheckExpiry {};  // the actor's timer
+// A read for the user's session list: the session's times, without counting as a use (no
+// touch). A session found expired ends, as on any use.
+struct Describe {};
 
 using SessionCommand =
-    std::variant<StartSession, Authenticate, StepUpSession, RotateSession, Logout, Revoke, CheckExpiry>;
+    std::variant<StartSession, Authenticate, StepUpSession, RotateSession, Logout, Revoke, CheckExpiry,
+                 Describe>;
 
 enum class SessionOutcome {
   kOk,
@@ -104,6 +108,7 @@ struct SessionInfo {
   std::vector<std::string> roles;
   std::string patient_id;
   int64_t idle_expires_at_us = 0, absolute_expires_at_us = 0, step_up_until_us = 0;
+  int64_t started_at_us = 0, last_used_at_us = 0;
 };
 
 struct SessionDecided {

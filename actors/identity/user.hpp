@@ -114,6 +114,9 @@ void apply(UserState& state, const events::EventHeader& header, const events::Do
 // Confirmed factors, as API names: "totp", "webauthn", "recovery".
 std::vector<std::string> mfa_methods(const UserState& state);
 bool has_confirmed_factor(const UserState& state);
+// The sessions not yet past their absolute lifetime at `now_us`, oldest first. (Idle expiry
+// is the session actor's to know; a session it ended is dropped here by SessionClosed.)
+std::vector<LiveSession> live_sessions(const UserState& state, int64_t now_us);
 
 // ---- facts the actor establishes before deciding ----
 // The requesting session, as its session actor vouched for it.
@@ -228,13 +231,24 @@ struct RevokeRole {
   std::string reason = "admin";  // admin | dormant
   SessionFacts admin;            // for reason admin
 };
+// The user's live sessions, for the requesting session (a pure read: no event; the reply
+// carries live_sessions()).
+struct ListSessions {
+  SessionFacts session;
+};
+// The user ends one of their own sessions (the requester's included). Another user's session
+// id is answered like an unknown one: kNotFound, reason "target".
+struct EndSession {
+  SessionFacts session;
+  std::string session_id;
+};
 
 using UserCommand =
     std::variant<Register, BeginLogin, CompleteTotp, CompleteRecovery, IssueWebAuthnChallenge,
                  CompleteWebAuthn, RequestApproval, AnswerPrompt, PollApproval, StepUp,
                  StartTotpEnrollment, ConfirmTotp, RegisterWebAuthn, RemoveFactor,
                  IssueRecoveryCodes, ChangePassword, LogoutAll, NoteSessionClosed, GrantRole,
-                 RevokeRole>;
+                 RevokeRole, ListSessions, EndSession>;
 
 enum class UserOutcome {
   kOk,

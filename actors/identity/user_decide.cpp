@@ -472,6 +472,22 @@ struct Decider {
     return role_change(events::RoleRevoked{c.role, c.reason});
   }
 
+  UserDecided operator()(const ListSessions& c) const {
+    if (!session_live(c.session)) return outcome(UserOutcome::kNotFound, "session");
+    return {};
+  }
+
+  UserDecided operator()(const EndSession& c) const {
+    if (!session_live(c.session)) return outcome(UserOutcome::kNotFound, "session");
+    auto live = live_session_ids();
+    if (std::find(live.begin(), live.end(), c.session_id) == live.end()) return outcome(UserOutcome::kNotFound, "target");
+    UserDecided d;
+    d.events.push_back(events::SessionsRevoked{{c.session_id}, "user_ended"});
+    d.effects.end_sessions = {c.session_id};
+    d.effects.end_reason = "user_ended";
+    return d;
+  }
+
   UserDecided operator()(const NoteSessionClosed& c) const {
     UserDecided d;
     bool live = std::any_of(s.sessions.begin(), s.sessions.end(),
@@ -486,6 +502,15 @@ struct Decider {
 UserDecided decide(const UserState& state, const UserCommand& command, int64_t now_us,
                    const UserLimits& limits) {
   return std::visit(Decider{state, now_us, limits}, command);
+}
+
+std::vector<LiveSession> live_sessions(const UserState& state, int64_t now_us) {
+  std::vector<LiveSession> out;
+  for (const auto& x : state.sessions)
+    if (x.absolute_expires_at_us > now_us) out.push_back(x);
+  std::stable_sort(out.begin(), out.end(),
+                   [](const LiveSession& a, const LiveSession& b) { return a.started_at_us < b.started_at_us; });
+  return out;
 }
 
 const char* user_outcome_name(UserOutcome o) {
