@@ -25,6 +25,13 @@ struct TypeRule {
 
 const std::map<std::string_view, TypeRule>& rules() {
   static const std::map<std::string_view, TypeRule> r = {
+      // Account Change
+      {"UserRegistered", {o::kAccountChange, o::kAccountCreate, "Create", o::kLow, o::kSuccess}},
+      {"PasswordSet", {o::kAccountChange, o::kOther, "Password Set", o::kInformational, o::kSuccess}},
+      {"TotpFactorConfirmed", {o::kAccountChange, o::kMfaFactorEnable, "MFA Factor Enable", o::kLow, o::kSuccess}},
+      {"WebAuthnCredentialRegistered", {o::kAccountChange, o::kMfaFactorEnable, "MFA Factor Enable", o::kLow, o::kSuccess}},
+      {"FactorRemoved", {o::kAccountChange, o::kMfaFactorDisable, "MFA Factor Disable", o::kMedium, o::kSuccess}},
+      {"RecoveryCodesIssued", {o::kAccountChange, o::kOther, "Recovery Codes Issued", o::kLow, o::kSuccess}},
       // Authentication
       {"LoginSucceeded", {o::kAuthentication, o::kLogon, "Logon", o::kInformational, o::kSuccess}},
       {"LoginFailed", {o::kAuthentication, o::kLogon, "Logon", o::kLow, o::kFailure}},
@@ -122,6 +129,39 @@ struct Refine {
     if (is_code(m)) r.is_mfa = m != "password_only";
   }
 
+  void operator()(const events::UserRegistered& e) {
+    std::string roles;
+    for (const auto& role : e.roles) {
+      if (!is_code(role)) continue;
+      if (!roles.empty()) roles += ",";
+      roles += role;
+    }
+    detail("roles", roles);
+  }
+  void operator()(const events::PasswordSet& e) {
+    r.status_detail = code(e.reason);
+    if (e.reason == "change") {
+      r.activity_id = o::kPasswordChange;
+      r.activity_name = "Password Change";
+      r.severity_id = o::kLow;
+    } else if (e.reason == "reset") {
+      r.activity_id = o::kPasswordReset;
+      r.activity_name = "Password Reset";
+      r.severity_id = o::kMedium;
+    }
+  }
+  void operator()(const events::TotpFactorConfirmed& e) {
+    detail("method", "totp");
+    detail("factor_id", id(e.factor_id));
+  }
+  void operator()(const events::WebAuthnCredentialRegistered& e) {
+    detail("method", "webauthn");
+    detail("factor_id", id(e.factor_id));
+  }
+  void operator()(const events::FactorRemoved& e) {
+    r.status_detail = code(e.reason);
+    detail("factor_id", id(e.factor_id));
+  }
   void operator()(const events::LoginFailed& e) {
     r.status_detail = code(e.reason);
     r.src_ip = ip(e.source_ip);
@@ -269,69 +309,6 @@ struct Refine {
 
 }  // namespace
 
-const char* ocsf_class_name(int class_uid) {
-  switch (class_uid) {
-    case o::kAuthentication: return "Authentication";
-    case o::kAuthorizeSession: return "Authorize Session";
-    case o::kApiActivity: return "API Activity";
-    default: return "Unknown";
-  }
-}
-
-static const char* category_name(int category_uid) {
-  return category_uid == o::kIdentityAccessCategory ? "Identity & Access Management"
-                                                    : "Application Activity";
-}
-
-static const char* severity_name(int s) {
-  static const char* names[] = {"Unknown", "Informational", "Low", "Medium", "High", "Critical"};
-  return s >= 0 && s <= 5 ? names[s] : "Other";
-}
-
-const char* ocsf_status_name(int s) {
-  return s == o::kSuccess ? "Success" : s == o::kFailure ? "Failure" : "Unknown";
-}
-
-// The OCSF caption of an activity_id (type_name uses it; activity_name may be more specific
-// for Other).
-static const char* activity_caption(const SiemRecord& r) {
-  if (r.activity_id == o::kOther) return "Other";
-  if (r.activity_id == o::kUnknownActivity) return "Unknown";
-  if (r.class_uid == o::kAuthentication) return r.activity_id == o::kLogon ? "Logon" : "Logoff";
-  if (r.class_uid == o::kAuthorizeSession)
-    return r.activity_id == o::kAssignPrivileges ? "Assign Privileges" : "Assign Groups";
-  return api_activity_name(r.activity_id);
-}
-
-std::string ocsf_type_name(const SiemRecord& r) {
-  std::string s = ocsf_class_name(r.class_uid);
-  s += ": ";
-  s += activity_caption(r);
-  return s;
-}
-
-namespace {
-
-json user_object(const std::string& uid, const std::string& role) {
-  json u = json::object();
-  if (role == "system") {
-    u["type_id"] = 3;
-    u["type"] = "System";
-    u["uid"] = uid.empty() ? "rxportal" : uid;
-    return u;
-  }
-  if (uid.empty()) {
-    u["type_id"] = 0;
-    u["type"] = "Unknown";
-    return u;
-  }
-  u["uid"] = uid;
-  u["type_id"] = role == "admin" ? 2 : 1;
-  u["type"] = role == "admin" ? "Admin" : "User";
-  return u;
-}
-
-}  // namespace
 
 const char* product_version() { return RXP_VERSION; }
 
@@ -366,66 +343,6 @@ std::optional<SiemRecord> siem_record(const events::RecordedEvent& ev) {
   r.shredded = !ev.payload.has_value();
   if (ev.payload) std::visit(Refine{r}, *ev.payload);
   return r;
-}
-
-nlohmann::json to_ocsf(const SiemRecord& r) {
-  json j;
-  j["time"] = r.time_us / 1000;
-  j["class_uid"] = r.class_uid;
-  j["class_name"] = ocsf_class_name(r.class_uid);
-  j["category_uid"] = r.category_uid;
-  j["category_name"] = category_name(r.category_uid);
-  j["activity_id"] = r.activity_id;
-  j["activity_name"] = r.activity_name;
-  j["type_uid"] = r.type_uid();
-  j["type_name"] = ocsf_type_name(r);
-  j["severity_id"] = r.severity_id;
-  j["severity"] = severity_name(r.severity_id);
-  j["status_id"] = r.status_id;
-  j["status"] = ocsf_status_name(r.status_id);
-  if (!r.status_detail.empty()) j["status_detail"] = r.status_detail;
-
-  json meta = {{"version", kOcsfVersion},
-               {"product", {{"name", "rxportal"}, {"vendor_name", "rxportal"}, {"version", product_version()}}},
-               {"uid", "rxp-" + std::to_string(r.position)}};
-  if (!r.correlation_id.empty()) meta["correlation_uid"] = r.correlation_id;
-  j["metadata"] = std::move(meta);
-
-  json actor = {{"user", user_object(r.actor.user_id, r.actor.role)}};
-  if (!r.actor.session_id.empty()) actor["session"] = {{"uid", r.actor.session_id}};
-  j["actor"] = std::move(actor);
-
-  json src = json::object();
-  if (!r.src_ip.empty()) src["ip"] = r.src_ip;
-  if (!src.empty() || r.class_uid == o::kApiActivity) j["src_endpoint"] = std::move(src);
-
-  if (r.class_uid == o::kAuthentication || r.class_uid == o::kAuthorizeSession) {
-    j["user"] = user_object(r.user_id, "");
-    if (!r.session_id.empty()) j["session"] = {{"uid", r.session_id}};
-    if (r.class_uid == o::kAuthentication) {
-      j["service"] = {{"name", "rxportal"}};
-      if (r.is_mfa) j["is_mfa"] = *r.is_mfa;
-    } else {
-      j["privileges"] = r.privileges;
-    }
-  } else {
-    j["api"] = {{"operation", r.operation}, {"service", {{"name", "rxportal"}}}};
-    if (!r.patient_id.empty())
-      j["resources"] = json::array({{{"uid", r.patient_id}, {"type", "patient_record"}}});
-    if (!r.user_id.empty()) j["user"] = user_object(r.user_id, "");
-  }
-
-  json x = {{"position", r.position},
-            {"stream_id", r.stream_id},
-            {"stream_version", r.version},
-            {"event_type", r.event_type},
-            {"hash", r.hash_hex}};
-  if (!r.actor.role.empty()) x["actor_role"] = r.actor.role;
-  if (!r.patient_id.empty()) x["patient_id"] = r.patient_id;
-  for (const auto& [k, v] : r.details) x[k] = v;
-  if (r.shredded) x["shredded"] = true;
-  j["unmapped"] = {{"rxportal", std::move(x)}};
-  return j;
 }
 
 }  // namespace rxp::projections

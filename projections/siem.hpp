@@ -15,8 +15,12 @@
 //  - API Activity (6003, category 6): RecordViewed / RecordExported (Read), AccessDenied (the
 //    attempted activity, failure), BreakGlassInvoked (Other, high), clinical writes (Create,
 //    Update, Delete: the type only), AlertRaised (Other, severity from the alert).
-//  - Everything else (password hashes, factor enrolment, challenges, the directory) is not
-//    exported: siem_wants() is false and nothing is decrypted for it.
+//  - Account Change (3001, category 3): UserRegistered (Create), PasswordSet (Password Change,
+//    Password Reset, or Other at registration), TotpFactorConfirmed and
+//    WebAuthnCredentialRegistered (MFA Factor Enable), FactorRemoved (MFA Factor Disable),
+//    RecoveryCodesIssued (Other). Never the hash, secret, key or username they carry.
+//  - Everything else (TOTP enrolment secrets, WebAuthn challenges, prompts, the username
+//    directory) is not exported: siem_wants() is false and nothing is decrypted for it.
 //
 // Redaction is an allow-list: a record holds only the clear header's opaque ids (position,
 // stream, version, principal, correlation id), the patient id taken from record/<id>, the
@@ -45,6 +49,7 @@ inline constexpr const char* kOcsfVersion = "1.1.0";
 const char* product_version();
 
 namespace ocsf {
+inline constexpr int kAccountChange = 3001;
 inline constexpr int kAuthentication = 3002;
 inline constexpr int kAuthorizeSession = 3003;
 inline constexpr int kApiActivity = 6003;
@@ -57,6 +62,8 @@ inline constexpr int kInformational = 1, kLow = 2, kMedium = 3, kHigh = 4, kCrit
 // activity_id (per class; 0 Unknown and 99 Other in all)
 inline constexpr int kUnknownActivity = 0, kOther = 99;
 inline constexpr int kLogon = 1;                                  // Authentication
+inline constexpr int kAccountCreate = 1, kPasswordChange = 3, kPasswordReset = 4,  // Account Change
+    kMfaFactorEnable = 10, kMfaFactorDisable = 11;
 inline constexpr int kAssignPrivileges = 1;                       // Authorize Session
 inline constexpr int kCreate = 1, kRead = 2, kUpdate = 3, kDelete = 4;  // API Activity
 }  // namespace ocsf
@@ -77,7 +84,7 @@ struct SiemRecord {
   std::string hash_hex;
   std::string correlation_id;
   events::Principal actor;      // who caused it (opaque ids and role)
-  std::string user_id;          // whose account (Authentication, Authorize Session)
+  std::string user_id;          // whose account (Account Change, Authentication, Authorize Session)
   std::string session_id;       // the session concerned
   std::string patient_id;       // record/<id> only (opaque)
   std::string src_ip;           // a valid IPv4/IPv6 literal or empty

@@ -1,7 +1,7 @@
 // rxportal siem --data DIR --format ocsf|cef [--out FILE|-] [--nats URL] [--subject S]
 //               [--from T] [--to T] [--after-position N]
-// The SIEM export (issue 5): every security-relevant event (authentication, session
-// authorisation, record access and changes, denials, break-glass, alerts) after a global
+// The SIEM export (issue 5): every security-relevant event (account changes, authentication,
+// session authorisation, record access and changes, denials, break-glass, alerts) after a global
 // position and inside a time window, in global order, as OCSF 1.1 JSON lines or CEF:0 lines,
 // redacted to opaque ids and codes (projections/siem.hpp). Events are read straight from the
 // log, each hash-checked and authenticated. Output: --out (a file, mode 0600, or - for

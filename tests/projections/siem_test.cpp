@@ -32,7 +32,8 @@ const std::vector<std::string> kForbidden = {
     "warfarin", "5 mg", "7.5 mg", "CYP2C9", "*1/*3", "intermediate metabolizer",
     "reduce starting dose", kJustification, "Jane Roe", kUsername, "1961-04-12",
     "bleeding on warfarin", "gastrointestinal bleeding", kTokenHash, "CSRFHASH-secret",
-    "viewed at 3am", "auditor thinks", "argon2id$secret", "Roe", "allergic"};
+    "viewed at 3am", "auditor thinks", "argon2id$secret", "Roe", "allergic", "PUBKEY-secret",
+    "CREDID-secret", "SALT-secret", "RCHASH-secret"};
 
 void add(TestLog& t, const std::string& stream, events::DomainEvent e, events::Principal p) {
   t.clock.advance_us(1000000);
@@ -94,10 +95,16 @@ void seed(TestLog& t) {
   add(t, "denials/usr-er", AccessDenied{"record.medications.read", "medications", "no_such_record"}, er);
   add(t, "alert/alr-1", AlertRaised{"after_hours_vip", "high", "Jane Roe viewed at 3am", "usr-er", kPid, {40, 41}, 0.93}, sys);
   add(t, "alert/alr-1", AlertReviewed{"benign", "auditor thinks Jane Roe is fine"}, adm);
+  // Account changes (positions 41..46).
+  add(t, user, PasswordSet{"argon2id$secret", "change"}, doc);
+  add(t, user, PasswordSet{"argon2id$secret", "reset"}, adm);
+  add(t, user, TotpFactorConfirmed{"fac-1", 4}, doc);
+  add(t, user, WebAuthnCredentialRegistered{"fac-2", "CREDID-secret", "PUBKEY-secret", -7, 0}, doc);
+  add(t, user, FactorRemoved{"fac-1", "admin_reset"}, adm);
+  add(t, user, RecoveryCodesIssued{"SALT-secret", {"RCHASH-secret"}}, doc);
 }
 
-const std::set<std::string> kNotExported = {"UserRegistered", "PasswordSet", "SessionEnded",
-                                            "AlertReviewed"};
+const std::set<std::string> kNotExported = {"SessionEnded", "AlertReviewed"};
 
 std::vector<events::RecordedEvent> all_events(TestLog& t) {
   auto all = t.log->read_all(1, 10000);
@@ -131,7 +138,7 @@ void check_required(const json& j, const events::RecordedEvent& ev) {
     BOOST_CHECK(j.at("actor").at("user").is_object());
     if (!ev.header.principal.user_id.empty())
       BOOST_CHECK_EQUAL(j.at("actor").at("user").at("uid"), ev.header.principal.user_id);
-    if (cls == 3002 || cls == 3003) {
+    if (cls == 3001 || cls == 3002 || cls == 3003) {
       BOOST_CHECK_EQUAL(j.at("category_uid").get<int>(), 3);
       BOOST_CHECK(j.at("user").is_object());  // required in both classes
       BOOST_CHECK(j.at("user").at("type_id").is_number_integer());
@@ -220,7 +227,7 @@ BOOST_AUTO_TEST_CASE(every_exported_event_has_the_required_ocsf_fields) {
     BOOST_CHECK_EQUAL(r->type_uid(), r->class_uid * 100 + r->activity_id);
     check_required(to_ocsf(*r), ev);
   }
-  BOOST_CHECK_EQUAL(exported, all.size() - 4);
+  BOOST_CHECK_EQUAL(exported, all.size() - kNotExported.size());
 }
 
 BOOST_AUTO_TEST_CASE(classes_activities_statuses_and_severities) {
@@ -236,6 +243,20 @@ BOOST_AUTO_TEST_CASE(classes_activities_statuses_and_severities) {
       BOOST_CHECK_EQUAL(j.at("severity_id").get<int>(), sev);
     }
   };
+  check(one("UserRegistered"), 3001, 1, 1, 2);
+  BOOST_CHECK_EQUAL(one("UserRegistered").at("type_uid").get<int>(), 300101);
+  BOOST_CHECK_EQUAL(one("UserRegistered").at("user").at("uid"), "usr-doc");
+  BOOST_CHECK_EQUAL(one("UserRegistered").at("unmapped").at("rxportal").at("roles"), "clinician");
+  check(one("PasswordSet", 0), 3001, 99, 1, 1);  // registration
+  check(one("PasswordSet", 1), 3001, 3, 1, 2);   // change
+  check(one("PasswordSet", 2), 3001, 4, 1, 3);   // reset
+  BOOST_CHECK_EQUAL(one("PasswordSet", 2).at("type_name"), "Account Change: Password Reset");
+  check(one("TotpFactorConfirmed"), 3001, 10, 1, 2);
+  check(one("WebAuthnCredentialRegistered"), 3001, 10, 1, 2);
+  BOOST_CHECK_EQUAL(one("WebAuthnCredentialRegistered").at("type_uid").get<int>(), 300110);
+  check(one("FactorRemoved"), 3001, 11, 1, 3);
+  BOOST_CHECK_EQUAL(one("FactorRemoved").at("status_detail"), "admin_reset");
+  check(one("RecoveryCodesIssued"), 3001, 99, 1, 2);
   check(one("LoginSucceeded"), 3002, 1, 1, 1);
   BOOST_CHECK_EQUAL(one("LoginSucceeded").at("type_uid").get<int>(), 300201);
   BOOST_CHECK_EQUAL(one("LoginSucceeded").at("is_mfa"), true);
@@ -409,7 +430,7 @@ BOOST_AUTO_TEST_CASE(export_reads_in_global_order_after_a_position_and_in_a_wind
   };
   auto n = export_siem_events(*t.log, {}, emit);
   BOOST_REQUIRE_MESSAGE(n.is_ok(), n.status().to_string());
-  BOOST_CHECK_EQUAL(*n, all.size() - 4);
+  BOOST_CHECK_EQUAL(*n, all.size() - kNotExported.size());
   BOOST_CHECK(std::is_sorted(got.begin(), got.end()));
   got.clear();
   SiemQuery q;
