@@ -91,6 +91,7 @@ struct NatsServer {
         std::this_thread::sleep_for(std::chrono::milliseconds(25));
       }
     }
+    if (!nc) stop();  // a throwing constructor runs no destructor: never leave the server behind
     BOOST_REQUIRE_MESSAGE(nc, "nats-server did not accept connections on " << url);
   }
   ~NatsServer() {
