@@ -2,6 +2,8 @@
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
+# NATS.c 3.4.1: Debian's cnats CMake config is broken, its .pc file works (LIBRARIES.md).
+pkg_check_modules(NATS REQUIRED IMPORTED_TARGET libnats>=3.4)
 find_package(SQLite3 REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS unit_test_framework)

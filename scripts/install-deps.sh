@@ -6,6 +6,7 @@ packages=(
   g++ cmake make pkg-config
   libsodium-dev libsqlite3-dev sqlite3 libssl-dev
   libboost-test-dev libcereal-dev nlohmann-json3-dev libcli11-dev libcaf-dev oathtool
+  libnats-dev nats-server  # SIEM export to a NATS subject; its integration test runs a server
   clang libclang-rt-14-dev  # clang++ and libFuzzer for the WebAuthn parser fuzz test
 )
 missing=()
