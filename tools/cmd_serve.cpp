@@ -1,5 +1,5 @@
-// rxportal serve --data DIR [--listen 127.0.0.1:8443] [--cert F --key F] [--threads N]:
-// the HTTPS edge (api/) over the actor runtime, until SIGINT or SIGTERM.
+// rxportal serve --data DIR [--listen 127.0.0.1:8443] [--cert F --key F] [--threads N]
+// [--rate-per-source R]: the HTTPS edge (api/) over the actor runtime, until SIGINT or SIGTERM.
 #include <pthread.h>
 #include <signal.h>
 
@@ -21,6 +21,7 @@ struct ServeOptions {
   std::string cert, key;
   unsigned threads = 2;
   unsigned workers = 2;
+  double rate_per_source = api::RateLimitOptions{}.per_second;
 };
 
 void print_how_to_log_in(const std::string& base, const std::string& cert) {
@@ -40,6 +41,8 @@ int run_serve(const ServeOptions& o) {
   if (o.cert.empty() != o.key.empty())
     return report(Status(ErrorCode::kInvalidArgument, "--cert and --key must be given together"));
   if (o.threads == 0 || o.threads > 64) return report(Status(ErrorCode::kInvalidArgument, "--threads must be 1..64"));
+  if (!(o.rate_per_source >= 1 && o.rate_per_source <= 1e6))
+    return report(Status(ErrorCode::kInvalidArgument, "--rate-per-source must be 1..1000000"));
   std::string host;
   uint16_t port = 0;
   if (Status st = api::parse_listen(o.listen, host, port); !st) return report(st);
@@ -75,6 +78,8 @@ int run_serve(const ServeOptions& o) {
   so.cert_path = cert;
   so.key_path = key;
   so.io_threads = o.threads;
+  so.rate.per_second = o.rate_per_source;
+  so.rate.burst = 2 * o.rate_per_source;
   api::HttpServer server(so, [&edge](api::HttpRequest r, std::function<void(api::HttpResponse)> respond) {
     edge.handle(std::move(r), std::move(respond));
   });
@@ -101,6 +106,9 @@ void add_serve(CLI::App& app, int& exit_code) {
   sub->add_option("--key", o->key, "PEM private key for --cert (mode 0600)");
   sub->add_option("--threads", o->threads, "I/O threads (default 2)");
   sub->add_option("--workers", o->workers, "Actor scheduler threads (default 2)");
+  // For load tests from one address (scripts/bench-http.sh); the default is what production gets.
+  sub->add_option("--rate-per-source", o->rate_per_source,
+                  "Requests per second allowed from one address, burst twice that (default 50)");
   sub->callback([o, &exit_code] { exit_code = run_serve(*o); });
 }
 
