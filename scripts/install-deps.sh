@@ -6,6 +6,7 @@ packages=(
   g++ cmake make pkg-config
   libsodium-dev libsqlite3-dev sqlite3 libssl-dev
   libboost-test-dev libcereal-dev nlohmann-json3-dev libcli11-dev libcaf-dev oathtool
+  curl jq  # the login example the run command prints
   clang libclang-rt-14-dev  # clang++ and libFuzzer for the WebAuthn parser fuzz test
 )
 missing=()
