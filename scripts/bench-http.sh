@@ -123,9 +123,10 @@ login=$(jq --arg u dr.care '.[] | select(.username == $u) | {username, password}
     -H 'Content-Type: application/json' --data-binary @- "$base/v1/auth/login")
 login_id=$(jq -r .login_id <<<"$login")
 code=$(field dr.care totp_secret | oathtool --totp -b -)
-curl -sS --fail-with-body --cacert "$cert" -A "$ua" -c "$jar" -b "$jar" -o /dev/null \
-  -H 'Content-Type: application/json' \
-  --data-binary "{\"login_id\":\"$login_id\",\"code\":\"$code\"}" "$base/v1/auth/mfa/totp"
+printf '{"login_id":"%s","code":"%s"}' "$login_id" "$code" |
+  curl -sS --fail-with-body --cacert "$cert" -A "$ua" -c "$jar" -b "$jar" -o /dev/null \
+    -H 'Content-Type: application/json' --data-binary @- "$base/v1/auth/mfa/totp"
+unset code
 token=$(awk '$6 == "__Host-rxp_session" { print $7 }' "$jar")
 [ -n "$token" ] || { echo "login failed: no session cookie" >&2; exit 1; }
 
