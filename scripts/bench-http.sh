@@ -77,25 +77,29 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# A loopback port nothing listens on (a connect that fails).
+# A loopback port nothing listens on (a connect that fails), below the ephemeral range, where
+# wrk's and curl's own connections take their local ports.
 free_port() {
-  local p
+  local p low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  [ "$low" -gt 12000 ] || low=32768
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % (low - 10000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
   done
   echo "no free loopback port found" >&2
   return 1
 }
 
-# Waits until `file` matches `regex` (20 s); prints the first capture group.
+# Waits until `file` matches `regex` (20 s) while process `pid` lives; prints the first capture.
 wait_for() {
-  local file=$1 regex=$2
+  local file=$1 regex=$2 pid=$3
   for _ in $(seq 1 200); do
     if [[ -f $file && $(cat "$file") =~ $regex ]]; then echo "${BASH_REMATCH[1]}"; return 0; fi
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  echo "timed out waiting for '$regex' in $file:" >&2
+  echo "no '$regex' in $file:" >&2
   cat "$file" >&2 || true
   return 1
 }
@@ -105,10 +109,9 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 data=$tmp/data
 "$bin" init --data "$data" --demo >/dev/null
 creds=$data/demo-credentials.json
-port=$(free_port)
-"$bin" serve --data "$data" --listen "127.0.0.1:$port" --rate-per-source 1000000 >"$tmp/serve.log" 2>&1 &
+"$bin" serve --data "$data" --listen 127.0.0.1:0 --rate-per-source 1000000 >"$tmp/serve.log" 2>&1 &
 serve_pid=$!
-wait_for "$tmp/serve.log" 'serving https://127\.0\.0\.1:([0-9]+)' >/dev/null
+port=$(wait_for "$tmp/serve.log" 'serving https://127\.0\.0\.1:([0-9]+)' "$serve_pid")
 base=https://127.0.0.1:$port
 cert=$data/tls/server.crt
 
@@ -201,10 +204,12 @@ mkdir -p "$ngx/tmp"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
   -keyout "$ngx/server.key" -out "$ngx/server.crt" 2>/dev/null
 chmod 600 "$ngx/server.key"
-nport=$(free_port)
 user_line=""
 [ "$(id -u)" -ne 0 ] || user_line="user $(id -un) $(id -gn);"  # workers as the current user
-cat >"$ngx/nginx.conf" <<EOF
+# A port can be taken between the check and nginx's bind: then another port, up to 5 times.
+for attempt in 1 2 3 4 5; do
+  nport=$(free_port)
+  cat >"$ngx/nginx.conf" <<EOF
 $user_line
 worker_processes $(nproc);
 daemon off;
@@ -232,12 +237,17 @@ http {
   }
 }
 EOF
-"$nginx_bin" -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/error.log" &
-nginx_pid=$!
-for _ in $(seq 1 100); do
-  curl -sk -o /dev/null "https://127.0.0.1:$nport/" && break
-  kill -0 "$nginx_pid" 2>/dev/null || { cat "$ngx/error.log" >&2; exit 1; }
-  sleep 0.1
+  "$nginx_bin" -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/error.log" &
+  nginx_pid=$!
+  for _ in $(seq 1 100); do
+    curl -sk -o /dev/null "https://127.0.0.1:$nport/" && break 2
+    kill -0 "$nginx_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -QUIT "$nginx_pid" 2>/dev/null || true  # not answering: stop it before the next try
+  wait "$nginx_pid" 2>/dev/null || true
+  nginx_pid=""
+  [ "$attempt" -lt 5 ] || { echo "nginx did not start:" >&2; cat "$ngx/error.log" >&2; exit 1; }
 done
 say "nginx:    wrk -t$threads -c$connections -d${duration}s --latency GET https://127.0.0.1:$nport/ (static 200)"
 ng=$(run_wrk "https://127.0.0.1:$nport/")
