@@ -2,6 +2,8 @@
 // group-commits appends. An append is parked with its response promise; the first one of a
 // batch sends the journal a flush message, which arrives after every append already queued,
 // so one durable transaction takes all of them. Promises are delivered only after commit.
+// It also answers the health probe (GET /healthz): the store is writable when the write lock
+// can be taken now and the last commit did not fail in the store.
 #include <caf/all.hpp>
 
 #include "actors/runtime_parts.hpp"
@@ -20,7 +22,14 @@ struct JournalState {
   std::vector<Parked> parked;
   bool flush_queued = false;
   events::EventLog* log = nullptr;
+  Status last_store_failure;  // of the latest commit that reached the store; ok once one succeeds
 };
+
+// A result the store itself caused (I/O, disk full, lock, corruption), not the request.
+bool store_failed(const Status& st) {
+  auto c = st.code();
+  return c == ErrorCode::kIo || c == ErrorCode::kBusy || c == ErrorCode::kCorruption;
+}
 
 void commit(JournalState& st) {
   while (!st.parked.empty()) {
@@ -29,6 +38,10 @@ void commit(JournalState& st) {
     batch.reserve(n);
     for (size_t i = 0; i < n; ++i) batch.push_back(std::move(st.parked[i].request));
     auto results = st.log->append_batch(batch);
+    for (const auto& r : results) {
+      if (r) st.last_store_failure = Status::ok();
+      else if (store_failed(r.status())) st.last_store_failure = r.status();
+    }
     for (size_t i = 0; i < n; ++i) {
       AppendReply reply;
       if (results[i])
@@ -65,6 +78,12 @@ journal_actor::behavior_type journal(journal_actor::stateful_pointer<JournalStat
       [=](flush_atom) {
         self->state.flush_queued = false;
         commit(self->state);
+      },
+      [=](health_atom) -> StoreHealth {
+        if (!self->state.last_store_failure.is_ok()) return StoreHealth{self->state.last_store_failure};
+        // BEGIN IMMEDIATE and a rollback: no page written, no fsync.
+        auto txn = self->state.log->store().begin_write();
+        return StoreHealth{txn ? Status::ok() : txn.status()};
       },
   };
 }

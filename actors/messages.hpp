@@ -40,6 +40,13 @@ struct RecordReply {
   uint64_t version = 0;  // the record's stream version after the command
 };
 
+// The store's health (GET /healthz): asked of the journal, on its own thread, so the probe
+// never blocks a CAF worker and waits its turn behind the commits already queued.
+struct StoreProbe {};
+struct StoreHealth {
+  Status status;  // ok: the write lock can be taken and the last commit did not fail
+};
+
 struct RegistryStats {
   size_t live = 0;
   size_t spawned = 0;

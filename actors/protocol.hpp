@@ -30,10 +30,11 @@ using hash_atom = caf::atom_constant<caf::atom("hash")>;
 using verify_atom = caf::atom_constant<caf::atom("verify")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using health_atom = caf::atom_constant<caf::atom("health")>;
 
 using journal_actor =
     caf::typed_actor<caf::replies_to<append_atom, events::AppendRequest>::with<AppendReply>,
-                     caf::reacts_to<flush_atom>>;
+                     caf::reacts_to<flush_atom>, caf::replies_to<health_atom>::with<StoreHealth>>;
 // load: stream, use the snapshot? | snapshot: stream, version, schema, encoded state.
 using loader_actor =
     caf::typed_actor<caf::replies_to<load_atom, std::string, bool>::with<LoadReply>,
@@ -100,6 +101,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::LoadReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::RecordRequest)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::RecordReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::RegistryStats)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::StoreHealth)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::Secret)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::HashReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rxp::actors::HasherDone)

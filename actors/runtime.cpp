@@ -163,6 +163,18 @@ void Runtime::send(DirectoryRequest request, std::function<void(DirectoryReply)>
   caf::anon_send(impl_->client, call_atom::value, DirectoryCall{std::move(request), std::move(done)});
 }
 
+void Runtime::send(StoreProbe, std::function<void(StoreHealth)> done) {
+  // A one-shot actor: probes are rare (a monitor's interval), and it keeps the client actor's
+  // interface to the aggregates. It ends once its one request is answered.
+  impl_->system->spawn([journal = impl_->journal, done = std::move(done)](caf::event_based_actor* self) {
+    self->request(journal, std::chrono::seconds(10), health_atom::value)
+        .then([done](StoreHealth& h) { done(std::move(h)); },
+              [done, self](caf::error& e) {
+                done(StoreHealth{Status(ErrorCode::kInternal, "store probe failed: " + self->system().render(e))});
+              });
+  });
+}
+
 DirectoryReply Runtime::call(DirectoryRequest request, std::chrono::milliseconds timeout) {
   return blocking_call<DirectoryReply>(*impl_->system, impl_->directory, std::move(request), timeout);
 }

@@ -51,6 +51,9 @@ class Runtime {
   void send(UserRequest request, std::function<void(UserReply)> done);
   void send(SessionRequest request, std::function<void(SessionReply)> done);
   void send(DirectoryRequest request, std::function<void(DirectoryReply)> done);
+  // The store's health, asked of the journal (its own thread). `done` runs once, on a runtime
+  // thread; an error when the journal does not answer within 10 s or the runtime stops.
+  void send(StoreProbe probe, std::function<void(StoreHealth)> done);
 
  private:
   struct Impl;

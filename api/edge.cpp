@@ -123,10 +123,10 @@ void with_session(const CallPtr& c, std::function<void(const CallPtr&)> next) {
 }
 
 void handle_healthz(const CallPtr& c) {
-  // The directory answers a lookup without writing; the store's health shows in its error.
-  actors::DirectoryRequest probe{actors::ResolveUsername{"healthz.probe"}, c->correlation_id};
-  ask<actors::DirectoryRequest, actors::DirectoryReply>(c, std::move(probe), [](const CallPtr& cc, actors::DirectoryReply& r) {
-    if (!r.error.is_ok()) return answer(cc, unavailable());
+  // 200 only when the store takes writes: the journal takes the write lock (no page written)
+  // and its last commit did not fail. No detail of the failure leaves the process.
+  ask<actors::StoreProbe, actors::StoreHealth>(c, actors::StoreProbe{}, [](const CallPtr& cc, actors::StoreHealth& h) {
+    if (!h.status.is_ok()) return answer(cc, unavailable());
     answer(cc, json_response(200, R"({"status":"ok"})"));
   });
 }

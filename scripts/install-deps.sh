@@ -7,6 +7,7 @@ packages=(
   libsodium-dev libsqlite3-dev sqlite3 libssl-dev
   libboost-test-dev libcereal-dev nlohmann-json3-dev libcli11-dev libcaf-dev oathtool
   libnats-dev nats-server  # SIEM export to a NATS subject; its integration test runs a server
+  curl jq  # the login example the run command prints
   clang libclang-rt-14-dev  # clang++ and libFuzzer for the WebAuthn parser fuzz test
 )
 missing=()

@@ -1,9 +1,10 @@
-// rxportal serve --data DIR [--listen 127.0.0.1:8443] [--cert F --key F] [--threads N]:
-// the HTTPS edge (api/) over the actor runtime, until SIGINT or SIGTERM.
+// rxportal serve --data DIR [--listen 127.0.0.1:8443] [--cert F --key F] [--threads N]
+// [--rate-per-source R]: the HTTPS edge (api/) over the actor runtime, until SIGINT or SIGTERM.
 #include <pthread.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 
 #include "actors/runtime.hpp"
@@ -25,6 +26,8 @@ struct ServeOptions {
   unsigned threads = 2;
   unsigned workers = 2;
   bool metrics_public = false;
+  double rate_per_source = api::RateLimitOptions{}.per_second;
+  double rate_per_account = api::EdgeOptions{}.account_rate.per_second;
 };
 
 void print_how_to_log_in(const std::string& base, const std::string& cert) {
@@ -44,6 +47,10 @@ int run_serve(const ServeOptions& o) {
   if (o.cert.empty() != o.key.empty())
     return report(Status(ErrorCode::kInvalidArgument, "--cert and --key must be given together"));
   if (o.threads == 0 || o.threads > 64) return report(Status(ErrorCode::kInvalidArgument, "--threads must be 1..64"));
+  if (!(o.rate_per_source >= 1 && o.rate_per_source <= 1e6))
+    return report(Status(ErrorCode::kInvalidArgument, "--rate-per-source must be 1..1000000"));
+  if (!(o.rate_per_account >= 1 && o.rate_per_account <= 1e6))
+    return report(Status(ErrorCode::kInvalidArgument, "--rate-per-account must be 1..1000000"));
   std::string host;
   uint16_t port = 0;
   if (Status st = api::parse_listen(o.listen, host, port); !st) return report(st);
@@ -84,6 +91,8 @@ int run_serve(const ServeOptions& o) {
   };
   eo.webauthn_rp_id = ro.identity.rp_id;  // the options name the relying party the actors check
   eo.metrics_from_any_address = o.metrics_public;
+  eo.account_rate.per_second = o.rate_per_account;
+  eo.account_rate.burst = std::max(eo.account_rate.burst, 6 * o.rate_per_account);
   api::Edge edge(runtime, SystemClock::instance(), eo);
   api::ServerOptions so;
   so.metrics = edge.metrics();  // TLS failures and 429s are counted by the server
@@ -92,6 +101,8 @@ int run_serve(const ServeOptions& o) {
   so.cert_path = cert;
   so.key_path = key;
   so.io_threads = o.threads;
+  so.rate.per_second = o.rate_per_source;
+  so.rate.burst = 2 * o.rate_per_source;
   api::HttpServer server(so, [&edge](api::HttpRequest r, std::function<void(api::HttpResponse)> respond) {
     edge.handle(std::move(r), std::move(respond));
   });
@@ -120,6 +131,11 @@ void add_serve(CLI::App& app, int& exit_code) {
   sub->add_option("--workers", o->workers, "Actor scheduler threads (default 2)");
   sub->add_flag("--metrics-public", o->metrics_public,
                 "Serve GET /metrics to every client (default: loopback clients only)");
+  // For load tests from one address (scripts/bench-http.sh); the default is what production gets.
+  sub->add_option("--rate-per-source", o->rate_per_source,
+                  "Requests per second allowed from one address, burst twice that (default 50)");
+  sub->add_option("--rate-per-account", o->rate_per_account,
+                  "Requests per second allowed to one signed-in account, burst six times that (default 20)");
   sub->callback([o, &exit_code] { exit_code = run_serve(*o); });
 }
 
