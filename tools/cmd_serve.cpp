@@ -96,6 +96,22 @@ int run_serve(const ServeOptions& o) {
   api::Edge edge(runtime, SystemClock::instance(), eo);
   api::ServerOptions so;
   so.metrics = edge.metrics();  // TLS failures and 429s are counted by the server
+  // The projections' lag and the alert raiser's progress: names and counts, no ids.
+  edge.metrics()->set_extra([&jobs] {
+    std::string out =
+        "# HELP rxportal_projection_lag_events Committed events a read model has not applied yet.\n"
+        "# TYPE rxportal_projection_lag_events gauge\n";
+    if (auto states = jobs.runner()->states())
+      for (const auto& s : *states)
+        out += "rxportal_projection_lag_events{projection=\"" + s.name + "\"} " + std::to_string(s.lag) + "\n";
+    out += "# HELP rxportal_alerts_raised_total Alerts this process appended.\n"
+           "# TYPE rxportal_alerts_raised_total counter\n"
+           "rxportal_alerts_raised_total " + std::to_string(jobs.raiser().raised()) + "\n";
+    out += "# HELP rxportal_dormant_roles_removed_total Elevated roles removed after 90 days unused.\n"
+           "# TYPE rxportal_dormant_roles_removed_total counter\n"
+           "rxportal_dormant_roles_removed_total " + std::to_string(jobs.roles_removed()) + "\n";
+    return out;
+  });
   so.host = host;
   so.port = port;
   so.cert_path = cert;

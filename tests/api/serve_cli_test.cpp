@@ -95,6 +95,12 @@ BOOST_AUTO_TEST_CASE(serve_makes_a_certificate_answers_over_tls_and_stops_on_sig
   BOOST_CHECK_EQUAL(health.status, 200);
   auto login = c.post("/v1/auth/login", {{"username", "nobody"}, {"password", "nothing at all here"}});
   BOOST_CHECK_EQUAL(login.status, 401);
+  // Loopback may read the metrics: the projections' lag is among them, and no user name.
+  auto metrics = c.get("/metrics");
+  BOOST_CHECK_EQUAL(metrics.status, 200);
+  BOOST_CHECK(metrics.body.find("rxportal_projection_lag_events{projection=\"disclosures\"}") != std::string::npos);
+  BOOST_CHECK(metrics.body.find("rxportal_alerts_raised_total") != std::string::npos);
+  BOOST_CHECK(metrics.body.find("nobody") == std::string::npos);
   c.disconnect();
   BOOST_CHECK_EQUAL(s.stop(SIGTERM), 0);
   // The store was closed cleanly: it verifies.
