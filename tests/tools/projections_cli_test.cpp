@@ -10,42 +10,14 @@
 #include <sstream>
 
 #include "tests/testkit/testkit.hpp"
+#include "tests/tools/cli_helpers.hpp"
 
 namespace {
 
+using namespace rxp::clitest;
+
 using rxp::testkit::CommandResult;
 using rxp::testkit::TempDir;
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-CommandResult Rx(const std::string& args) {
-  return rxp::testkit::run_command(Quote(rxp::testkit::rxportal_bin()) + " " + args);
-}
-
-std::string Describe(const CommandResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "; stdout: [" + r.out.substr(0, 400) +
-         "]; stderr: [" + r.err + "]";
-}
-
-size_t LineCount(const std::string& s) {
-  size_t n = 0;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);) ++n;
-  return n;
-}
-
-void CheckExit(const CommandResult& r, int code, const std::string& names) {
-  BOOST_TEST_CONTEXT(Describe(r)) {
-    BOOST_CHECK_EQUAL(r.exit_code, code);
-    BOOST_CHECK_MESSAGE(r.err.find(names) != std::string::npos, "stderr should name " << names);
-    BOOST_CHECK_EQUAL(LineCount(r.err), 1u);
-    BOOST_CHECK(r.err.rfind("rxportal: ", 0) == 0u);
-  }
-}
 
 // A demo data directory and what its replay says: the events per stream, and every payload
 // string that is PHI (names, doses, dates of birth, genotypes, usernames...).

@@ -13,43 +13,14 @@
 
 #include "projections/siem.hpp"
 #include "tests/testkit/testkit.hpp"
+#include "tests/tools/cli_helpers.hpp"
 
 namespace {
 
+using namespace rxp::clitest;
+
 using rxp::testkit::CommandResult;
 using rxp::testkit::TempDir;
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-CommandResult Rx(const std::string& args) {
-  return rxp::testkit::run_command(Quote(rxp::testkit::rxportal_bin()) + " " + args);
-}
-
-std::string Describe(const CommandResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "; stdout: [" + r.out.substr(0, 400) +
-         "]; stderr: [" + r.err + "]";
-}
-
-std::vector<std::string> Lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
-void CheckExit(const CommandResult& r, int code, const std::string& names) {
-  BOOST_TEST_CONTEXT(Describe(r)) {
-    BOOST_CHECK_EQUAL(r.exit_code, code);
-    BOOST_CHECK_MESSAGE(r.err.find(names) != std::string::npos, "stderr should name " << names);
-    BOOST_CHECK_EQUAL(Lines(r.err).size(), 1u);
-    BOOST_CHECK(r.err.rfind("rxportal: ", 0) == 0u);
-    BOOST_CHECK(r.out.empty());
-  }
-}
 
 // A demo data directory, the positions and times of the events a SIEM receives, and every
 // payload string that is PHI.

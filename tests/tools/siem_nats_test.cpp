@@ -20,33 +20,14 @@
 #include <thread>
 
 #include "tests/testkit/testkit.hpp"
+#include "tests/tools/cli_helpers.hpp"
 
 namespace {
 
+using namespace rxp::clitest;
+
 using rxp::testkit::CommandResult;
 using rxp::testkit::TempDir;
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-CommandResult Rx(const std::string& args) {
-  return rxp::testkit::run_command(Quote(rxp::testkit::rxportal_bin()) + " " + args);
-}
-
-std::string Describe(const CommandResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "; stdout: [" + r.out.substr(0, 400) +
-         "]; stderr: [" + r.err + "]";
-}
-
-std::vector<std::string> Lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
 
 std::string NatsServerBinary() {
   for (const char* p : {"/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"})
