@@ -111,6 +111,8 @@ void with_session(const CallPtr& c, std::function<void(const CallPtr&)> next);
 std::optional<nlohmann::json> body_of(const CallPtr& c, const JsonSchema& schema, bool empty_is_object = false);
 
 identity::SessionFacts facts_of(const Call& c);
+// A command of the signed-in user to their own user actor (handlers_me.cpp).
+actors::UserRequest user_request(const CallPtr& c, identity::UserCommand cmd);
 nlohmann::json user_json(const identity::SessionInfo& s);
 std::string dump(const nlohmann::json& j);  // never throws on bad UTF-8
 

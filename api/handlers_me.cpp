@@ -9,13 +9,6 @@ using actors::UserReply;
 using actors::UserRequest;
 using identity::UserOutcome;
 
-UserRequest user_request(const CallPtr& c, identity::UserCommand cmd) {
-  UserRequest req{c->session.user_id, std::move(cmd)};
-  req.correlation_id = c->correlation_id;
-  req.actor_user_id = c->session.user_id;
-  return req;
-}
-
 // The answers every factor command shares; true when it answered.
 bool answered_common(const CallPtr& c, const UserReply& u) {
   if (!u.error.is_ok()) return answer(c, unavailable()), true;
@@ -133,6 +126,13 @@ void handle_factor_remove(const CallPtr& c) {
     resp.headers.emplace_back("Set-Cookie", clear_cookie(kSessionCookie));
     answer(cc, std::move(resp));
   });
+}
+
+actors::UserRequest user_request(const CallPtr& c, identity::UserCommand cmd) {
+  actors::UserRequest req{c->session.user_id, std::move(cmd)};
+  req.correlation_id = c->correlation_id;
+  req.actor_user_id = c->session.user_id;
+  return req;
 }
 
 }  // namespace rxp::api

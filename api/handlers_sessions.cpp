@@ -14,13 +14,6 @@ using actors::UserReply;
 using actors::UserRequest;
 using identity::UserOutcome;
 
-UserRequest user_request(const CallPtr& c, identity::UserCommand cmd) {
-  UserRequest req{c->session.user_id, std::move(cmd)};
-  req.correlation_id = c->correlation_id;
-  req.actor_user_id = c->session.user_id;
-  return req;
-}
-
 // Gathers the Describe answers of the listed sessions; answers once the last one is in.
 struct Gather {
   std::mutex mu;

@@ -13,13 +13,6 @@ using actors::UserReply;
 using actors::UserRequest;
 using identity::UserOutcome;
 
-UserRequest user_request(const CallPtr& c, identity::UserCommand cmd) {
-  UserRequest req{c->session.user_id, std::move(cmd)};
-  req.correlation_id = c->correlation_id;
-  req.actor_user_id = c->session.user_id;
-  return req;
-}
-
 // The pending login of {login_id} with its pre-auth cookie, or nullopt after answering 401.
 std::optional<PendingLoginEntry> pending_login(const CallPtr& c, const std::string& login_id) {
   auto preauth = cookie_value(c->req.cookie, kPreAuthCookie).value_or("");

@@ -12,6 +12,7 @@
 #include "api/http_server.hpp"
 #include "api/tls.hpp"
 #include "tests/api/http_client.hpp"
+#include "tests/api/portal.hpp"
 #include "tests/testkit/soft_authenticator.hpp"
 #include "tests/testkit/testkit.hpp"
 
@@ -25,8 +26,9 @@ using rxp::testkit::tcp;
 
 namespace {
 
-constexpr int64_t kSec = 1'000'000;
-const char* kPassword = "correct horse battery staple";
+using apitest::kSec;
+using apitest::kPassword;
+using apitest::Person;
 
 std::string b64(const std::string& raw) { return base64url_encode(as_bytes(std::string_view(raw))); }
 std::string unb64(const json& text) {
@@ -60,59 +62,8 @@ json registration_json(const SoftAuthenticator::Registration& r) {
             {"transports", json::array({"usb"})}}}};
 }
 
-struct Person {
-  std::string user_id, username, patient_id;
-  Bytes totp_secret;
-};
-
-struct Portal {
-  testkit::TestLog t;
-  actors::RuntimeOptions ro;
-  std::unique_ptr<actors::Runtime> rt;
-  std::unique_ptr<api::Edge> edge;
-  std::unique_ptr<api::HttpServer> server;
-  api::CertPaths cert;
-  uint16_t port = 0;
-
-  Portal() {
-    ro.identity.password = identity::minimum_password_params();
-    rt = std::make_unique<actors::Runtime>(*t.log, t.clock, ro);
-    api::EdgeOptions eo;
-    eo.webauthn_rp_id = ro.identity.rp_id;
-    edge = std::make_unique<api::Edge>(*rt, t.clock, eo);
-    auto made = api::make_self_signed(t.dir.path() + "/tls");
-    BOOST_REQUIRE_MESSAGE(made.is_ok(), made.status().to_string());
-    cert = *made;
-    api::ServerOptions so;
-    so.port = 0;
-    so.io_threads = 2;
-    so.header_timeout = std::chrono::milliseconds(1500);
-    so.rate = {1000.0, 1000.0, 1000};
-    so.cert_path = cert.cert_path;
-    so.key_path = cert.key_path;
-    so.metrics = edge->metrics();
-    auto* e = edge.get();
-    server = std::make_unique<api::HttpServer>(so, [e](api::HttpRequest r, std::function<void(api::HttpResponse)> done) {
-      e->handle(std::move(r), std::move(done));
-    });
-    auto st = server->start();
-    BOOST_REQUIRE_MESSAGE(st.is_ok(), st.to_string());
-    port = server->port();
-  }
-  ~Portal() {
-    server->stop();
-    edge->shutdown();
-    server.reset();
-    edge.reset();
-    rt.reset();
-  }
-
-  std::unique_ptr<HttpsClient> client(const std::string& ua = "rxp-test/1.0") {
-    return std::make_unique<HttpsClient>(port, cert.cert_path, ua);
-  }
-  std::string code(const Person& p) { return identity::totp_code(p.totp_secret, t.clock.now_us()).value(); }
-  void next_step() { t.clock.advance_us(31 * kSec); }
-
+// The shared portal (tests/api/portal.hpp) and the WebAuthn ceremonies of these tests.
+struct Portal : apitest::Portal {
   // Registers a user and signs in with the password alone (the enrollment grace).
   std::unique_ptr<HttpsClient> register_in_grace(Person& p, const std::string& role) {
     p.user_id = identity::fresh_id("usr-");

@@ -48,6 +48,7 @@ inline api::ServerOptions test_options() {
 
 struct Portal {
   testkit::TestLog t;
+  actors::RuntimeOptions ro;  // the runtime's (WebAuthn ceremonies need its origin and rp id)
   std::unique_ptr<actors::Runtime> rt;
   // The read views behind the audit routes, caught up on demand (as rxportal serve does).
   std::unique_ptr<projections::ProjectionRunner> runner;
@@ -59,7 +60,6 @@ struct Portal {
   uint16_t port = 0;
 
   explicit Portal(api::ServerOptions so = test_options(), api::EdgeOptions eo = {}) {
-    actors::RuntimeOptions ro;
     ro.identity.password = identity::minimum_password_params();
     rt = std::make_unique<actors::Runtime>(*t.log, t.clock, ro);
     projections::RunnerOptions po;
@@ -69,6 +69,7 @@ struct Portal {
     runner = std::move(opened.value());
     raiser = std::make_unique<projections::AlertRaiser>(*t.log);
     queries = std::make_unique<projections::QueryService>(po.db_path);
+    eo.webauthn_rp_id = ro.identity.rp_id;
     eo.views.queries = queries.get();
     eo.views.log = t.log.get();
     eo.views.catch_up = [this] {
@@ -81,6 +82,7 @@ struct Portal {
     cert = *made;
     so.cert_path = cert.cert_path;
     so.key_path = cert.key_path;
+    so.metrics = edge->metrics();
     auto* e = edge.get();
     server = std::make_unique<api::HttpServer>(so, [e](api::HttpRequest r, std::function<void(api::HttpResponse)> done) {
       e->handle(std::move(r), std::move(done));
