@@ -3,6 +3,8 @@
 //
 //   recover            latest snapshot + later events; an undecodable snapshot falls back to
 //                      a full replay. Awaited, so commands wait in the mailbox meanwhile.
+//   persist_pipelined  the record actor's variant: decide the next command before the previous
+//                      commit, reply in order after each own commit (see below).
 //   persist_then_reply a decided Plan: append through the journal (awaited: no other command
 //                      is handled in between), apply the committed events, maybe snapshot,
 //                      finish the reply from the new state, and only then answer.
@@ -20,6 +22,7 @@
 #pragma once
 
 #include <caf/all.hpp>
+#include <deque>
 #include <functional>
 
 #include "actors/runtime_parts.hpp"
@@ -35,6 +38,17 @@ struct AggregateCore {
   bool failed = false;  // recovery failed: every command is answered with `failure`
   Status failure;
   uint64_t snapshot_version = 0;  // version of the latest snapshot saved or loaded
+  // Pipelined persistence (persist_pipelined): appends sent and not yet answered, in decision
+  // order; `state` already holds their events.
+  struct PendingAppend {
+    uint64_t seq = 0;
+    bool answered = false;
+    std::function<void()> complete;  // delivers the reply (or the error)
+  };
+  std::deque<PendingAppend> pending;
+  uint64_t next_seq = 0;
+  bool poisoned = false;        // an append failed: `state` holds events that never committed
+  bool quit_when_idle = false;  // passivation asked while appends were in flight
 };
 
 // What a command handler decided: the reply so far, and the events to persist first.
@@ -140,6 +154,91 @@ void persist_then(Self self, Plan<Reply, typename Traits::State> plan,
             r.error = Status(ErrorCode::kInternal, "journal unavailable");
             done(std::move(r));
           });
+}
+
+// Pipelined persistence, for aggregates whose commands are mostly reads that record an event
+// (the record actor: every view is a RecordViewed). The decided events are applied at once, so
+// the next command is decided against everything decided before it, and its append follows
+// without waiting for the earlier commits (expected versions v+1, v+2, ...: the journal keeps
+// order and commits them together). The reply is computed at decision time but delivered only
+// after its own append is durable, and in decision order, so nothing uncommitted ever leaves
+// the actor. An append that fails fails every later one of the stream too (their expected
+// versions no longer match): the actor answers each with the error, refuses new commands
+// meanwhile (kBusy, "retry"), and recovers from the store once nothing is in flight.
+template <class Traits, class Self>
+void finish_answered_appends(Self self) {
+  auto& c = self->state.core;
+  while (!c.pending.empty() && c.pending.front().answered) {
+    auto complete = std::move(c.pending.front().complete);
+    c.pending.pop_front();
+    complete();
+  }
+  if (!c.pending.empty()) return;
+  if (c.quit_when_idle) return self->quit();
+  if (c.poisoned) {  // `state` holds events that never committed: load it again from the store
+    c.poisoned = false;
+    return recover<Traits>(self);
+  }
+  maybe_snapshot<Traits>(self);  // nothing in flight: `state` is exactly what is committed
+}
+
+template <class Traits, class Self, class Reply>
+void persist_pipelined(Self self, Plan<Reply, typename Traits::State> plan, std::function<void(Reply)> done) {
+  auto& c = self->state.core;
+  if (c.poisoned) {
+    Reply r;
+    r.error = Status(ErrorCode::kBusy, "the aggregate is restarting; retry");
+    return done(std::move(r));
+  }
+  if (plan.append.events.empty()) {  // nothing to record: nothing discloses, answer now
+    plan.reply.version = c.state.version;
+    if (plan.finish) plan.finish(plan.reply, c.state);
+    return done(std::move(plan.reply));
+  }
+  if (plan.append.stream_id == c.stream) {
+    for (size_t i = 0; i < plan.decided.size(); ++i) {
+      events::EventHeader h;
+      h.stream_id = c.stream;
+      h.version = c.state.version + 1;
+      h.principal = plan.append.events[i].principal;
+      h.occurred_at_us = plan.append.events[i].occurred_at_us;
+      Traits::apply(c.state, h, plan.decided[i]);
+    }
+  }
+  Reply reply = std::move(plan.reply);
+  reply.version = c.state.version;
+  if (plan.finish) plan.finish(reply, c.state);
+  const uint64_t seq = c.next_seq++;
+  c.pending.push_back({seq, false, {}});
+  auto answered = [self, seq, done, reply](Status status) {
+    auto& c2 = self->state.core;
+    for (auto& p : c2.pending) {
+      if (p.seq != seq) continue;
+      p.answered = true;
+      if (status.is_ok()) {
+        p.complete = [done, reply] { done(reply); };
+      } else {
+        c2.poisoned = true;
+        p.complete = [done, status] {
+          Reply r;  // no data: nothing of this command was written
+          r.error = status;
+          done(std::move(r));
+        };
+      }
+    }
+    finish_answered_appends<Traits>(self);
+  };
+  self->request(c.deps.journal, caf::infinite, append_atom::value, std::move(plan.append))
+      .then([answered](AppendReply& ack) { answered(ack.status); },
+            [answered](caf::error&) { answered(Status(ErrorCode::kInternal, "journal unavailable")); });
+}
+
+// Passivation of a pipelined aggregate: stop now, or once the appends in flight are answered.
+template <class Self>
+void passivate_when_idle(Self self) {
+  auto& c = self->state.core;
+  if (c.pending.empty()) return self->quit();
+  c.quit_when_idle = true;
 }
 
 template <class Traits, class Self, class Reply>

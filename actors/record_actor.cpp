@@ -1,6 +1,7 @@
 // A patient record as an actor, on the aggregate base (aggregate.hpp): recover, then for each
-// command decide -> persist through the journal -> apply -> reply. Data leaves the actor only
-// after the RecordViewed that discloses it is durable.
+// command decide -> apply -> persist through the journal, pipelined (persist_pipelined: many
+// reads of one record share a commit) -> reply in order. Data leaves the actor only after the
+// RecordViewed that discloses it, and every event decided before it, is durable.
 #include "actors/aggregate.hpp"
 #include "actors/record_snapshot.hpp"
 #include "actors/registry_impl.hpp"
@@ -77,9 +78,12 @@ record_actor::behavior_type record_impl(Self self, std::string patient_id, Aggre
         auto& st = self->state;
         if (st.core.failed) return record_failed(st.core.failure);
         auto plan = plan_command(st, req, st.core.deps.clock->now_us());
-        return persist_then_reply<RecordTraits, RecordReply>(self, std::move(plan));
+        auto promise = self->make_response_promise<RecordReply>();
+        persist_pipelined<RecordTraits>(self, std::move(plan), std::function<void(RecordReply)>(
+                                            [promise](RecordReply r) mutable { promise.deliver(std::move(r)); }));
+        return promise;
       },
-      [=](passivate_atom) { self->quit(); },
+      [=](passivate_atom) { passivate_when_idle(self); },
   };
 }
 
