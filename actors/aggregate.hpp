@@ -99,14 +99,10 @@ void maybe_snapshot(Self self) {
              Traits::kSnapshotSchema, Traits::encode_snapshot(c.state));
 }
 
-// Applies committed events of the aggregate's own stream (events appended elsewhere, such as
-// a denial recorded in the subject's stream, do not change this aggregate).
+// Applies a plan's events as the versions after `version` (committed, or about to be).
 template <class Traits>
-void apply_committed(AggregateCore<Traits>& c, const events::AppendRequest& req,
-                     const events::AppendResult& res,
-                     const std::vector<events::DomainEvent>& decided) {
-  if (req.stream_id != c.stream) return;
-  uint64_t version = res.last_version - decided.size();
+void apply_decided(AggregateCore<Traits>& c, const events::AppendRequest& req, uint64_t version,
+                   const std::vector<events::DomainEvent>& decided) {
   for (size_t i = 0; i < decided.size(); ++i) {
     events::EventHeader h;
     h.stream_id = c.stream;
@@ -115,6 +111,16 @@ void apply_committed(AggregateCore<Traits>& c, const events::AppendRequest& req,
     h.occurred_at_us = req.events[i].occurred_at_us;
     Traits::apply(c.state, h, decided[i]);
   }
+}
+
+// Applies committed events of the aggregate's own stream (events appended elsewhere, such as
+// a denial recorded in the subject's stream, do not change this aggregate).
+template <class Traits>
+void apply_committed(AggregateCore<Traits>& c, const events::AppendRequest& req,
+                     const events::AppendResult& res,
+                     const std::vector<events::DomainEvent>& decided) {
+  if (req.stream_id != c.stream) return;
+  apply_decided(c, req, res.last_version - decided.size(), decided);
 }
 
 // Persists the plan's events, applies them, then calls `done` with the finished reply (or
@@ -195,16 +201,7 @@ void persist_pipelined(Self self, Plan<Reply, typename Traits::State> plan, std:
     if (plan.finish) plan.finish(plan.reply, c.state);
     return done(std::move(plan.reply));
   }
-  if (plan.append.stream_id == c.stream) {
-    for (size_t i = 0; i < plan.decided.size(); ++i) {
-      events::EventHeader h;
-      h.stream_id = c.stream;
-      h.version = c.state.version + 1;
-      h.principal = plan.append.events[i].principal;
-      h.occurred_at_us = plan.append.events[i].occurred_at_us;
-      Traits::apply(c.state, h, plan.decided[i]);
-    }
-  }
+  if (plan.append.stream_id == c.stream) apply_decided(c, plan.append, c.state.version, plan.decided);
   Reply reply = std::move(plan.reply);
   reply.version = c.state.version;
   if (plan.finish) plan.finish(reply, c.state);
