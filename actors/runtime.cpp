@@ -166,13 +166,17 @@ void Runtime::send(DirectoryRequest request, std::function<void(DirectoryReply)>
 void Runtime::send(StoreProbe, std::function<void(StoreHealth)> done) {
   // A one-shot actor: probes are rare (a monitor's interval), and it keeps the client actor's
   // interface to the aggregates. It ends once its one request is answered.
-  impl_->system->spawn([journal = impl_->journal, done = std::move(done)](caf::event_based_actor* self) {
+  // The journal and callback go as spawn arguments, not captures: CAF 0.17 dereferences a null
+  // argument tuple when a function actor is spawned with none (UBSan reports it).
+  using Done = std::function<void(StoreHealth)>;
+  auto probe = [](caf::event_based_actor* self, journal_actor journal, Done done) {
     self->request(journal, std::chrono::seconds(10), health_atom::value)
         .then([done](StoreHealth& h) { done(std::move(h)); },
               [done, self](caf::error& e) {
                 done(StoreHealth{Status(ErrorCode::kInternal, "store probe failed: " + self->system().render(e))});
               });
-  });
+  };
+  impl_->system->spawn(probe, impl_->journal, Done(std::move(done)));
 }
 
 DirectoryReply Runtime::call(DirectoryRequest request, std::chrono::milliseconds timeout) {
