@@ -1,4 +1,5 @@
 // The edge's dispatcher and the helpers its handlers share (edge_internal.hpp).
+#include <algorithm>
 #include <chrono>
 #include <exception>
 
@@ -45,6 +46,18 @@ HttpResponse step_up_required() {
   return error_response(403, "step_up_required", "this action needs a step-up no older than 5 minutes");
 }
 HttpResponse unavailable() { return error_response(503, "unavailable", "the service is temporarily unavailable"); }
+
+HttpResponse invalid_field(const std::string& field, const char* rule) {
+  std::string m = field;
+  m += ": ";
+  m += rule;
+  return error_response(422, "invalid_request", m);
+}
+
+bool has_role(const Call& c, const char* role) {
+  const auto& r = c.session.roles;
+  return std::find(r.begin(), r.end(), role) != r.end();
+}
 
 HttpResponse invalid(const JsonInput& in) {
   switch (in.problem) {

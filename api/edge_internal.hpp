@@ -88,7 +88,11 @@ HttpResponse unauthenticated();
 HttpResponse forbidden();
 HttpResponse step_up_required();
 HttpResponse unavailable();
-HttpResponse invalid(const JsonInput& in);  // 400 / 413 / 422 for a refused body
+HttpResponse invalid(const JsonInput& in);
+// 422 invalid_request "<field>: <rule>" (the field and the rule, never the value).
+HttpResponse invalid_field(const std::string& field, const char* rule);
+// Whether the caller's session holds `role` (deny by default: no session, no role).
+bool has_role(const Call& c, const char* role);  // 400 / 413 / 422 for a refused body
 
 // Runs `fn(c)` and turns an escaping exception into a 500, so no exception reaches a runtime
 // or I/O thread.

@@ -24,17 +24,6 @@ using identity::UserOutcome;
 
 HttpResponse invalid_message(std::string message) { return error_response(422, "invalid_request", message); }
 
-HttpResponse invalid_field(const std::string& field, const char* rule) {
-  std::string m = field;
-  m += ": ";
-  m += rule;
-  return invalid_message(std::move(m));
-}
-
-bool is_admin(const Call& c) {
-  const auto& r = c.session.roles;
-  return std::find(r.begin(), r.end(), "admin") != r.end();
-}
 
 bool stepped_up(const Call& c) { return c.session.step_up_until_us > c.core->clock.now_us(); }
 
@@ -60,7 +49,7 @@ HttpResponse role_change_answer(const UserReply& u) {
 
 // The common gate of the role routes: admin, a well-formed user id, a fresh step-up.
 bool role_route_refused(const CallPtr& c) {
-  if (!is_admin(*c)) return answer(c, forbidden()), true;
+  if (!has_role(*c, "admin")) return answer(c, forbidden()), true;
   if (!events::is_opaque_id(c->route.param, false))
     return answer(c, error_response(404, "not_found", "no such resource")), true;
   if (!stepped_up(*c)) return answer(c, step_up_required()), true;
@@ -74,7 +63,7 @@ void handle_admin_user_create(const CallPtr& c) {
                                  {"password", JsonType::kString, true, 1024},
                                  {"roles", JsonType::kStringArray, true, 6},
                                  {"patient_id", JsonType::kString, false, 64}};
-  if (!is_admin(*c)) {
+  if (!has_role(*c, "admin")) {
     wipe_body(c);
     return answer(c, forbidden());
   }

@@ -20,17 +20,6 @@ namespace {
 using projections::ReadModelDb;
 using Query = std::vector<std::pair<std::string, std::string>>;
 
-bool has_role(const Call& c, const char* role) {
-  const auto& r = c.session.roles;
-  return std::find(r.begin(), r.end(), role) != r.end();
-}
-
-HttpResponse invalid(const std::string& field, const char* rule) {
-  std::string m = field;
-  m += ": ";
-  m += rule;
-  return error_response(422, "invalid_request", m);
-}
 
 nlohmann::json opt_time(int64_t us) { return us == 0 ? nlohmann::json(nullptr) : nlohmann::json(rfc3339(us)); }
 
@@ -67,7 +56,7 @@ std::optional<Query> query_of(const CallPtr& c, std::initializer_list<const char
       bool plain = name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char ch) {
                      return (ch >= 'a' && ch <= 'z') || ch == '_';
                    });
-      answer(c, invalid(plain ? name : std::string("query"), "unknown parameter"));
+      answer(c, invalid_field(plain ? name : std::string("query"), "unknown parameter"));
       return std::nullopt;
     }
   }
@@ -151,7 +140,7 @@ void handle_audit_alerts(const CallPtr& c) {
   auto q = query_of(c, {"state"});
   if (!q) return;
   const std::string* state = param(*q, "state");
-  if (state != nullptr && *state != "open" && *state != "all") return answer(c, invalid("state", "must be open or all"));
+  if (state != nullptr && *state != "open" && *state != "all") return answer(c, invalid_field("state", "must be open or all"));
   bool open_only = state != nullptr && *state == "open";
   on_views(c, [open_only](const CallPtr& cc, ReadModelDb& db) {
     auto rows = projections::list_alerts(db, open_only);
@@ -169,7 +158,7 @@ void handle_audit_alert_review(const CallPtr& c) {
   if (!body) return;
   std::string disposition = (*body)["disposition"];
   if (!projections::is_disposition(disposition))
-    return answer(c, invalid("disposition", "must be benign, true_positive or escalated"));
+    return answer(c, invalid_field("disposition", "must be benign, true_positive or escalated"));
   std::string note = body->value("note", "");
   if (!events::is_opaque_id(c->route.param, false)) return answer(c, error_response(404, "not_found", "no such alert"));
   if (c->core->options.views.log == nullptr) return answer(c, unavailable());
@@ -199,24 +188,24 @@ void handle_audit_events(const CallPtr& c) {
   projections::EventQuery eq;
   for (const auto& [name, value] : *q) {
     if (name == "patient" || name == "actor") {
-      if (!events::is_opaque_id(value, false)) return answer(c, invalid(name, "must be an id"));
+      if (!events::is_opaque_id(value, false)) return answer(c, invalid_field(name, "must be an id"));
       (name == "patient" ? eq.patient_id : eq.user_id) = value;
     } else if (name == "type") {
       bool ok = !value.empty() && value.size() <= 64 && std::all_of(value.begin(), value.end(), [](char ch) {
                   return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
                 });
-      if (!ok) return answer(c, invalid("type", "must be an event type name"));
+      if (!ok) return answer(c, invalid_field("type", "must be an event type name"));
       eq.type = value;
     } else if (name == "from" || name == "to") {
       int64_t t = 0;
-      if (!parse_rfc3339_us(value, t)) return answer(c, invalid(name, "must be an RFC 3339 time"));
+      if (!parse_rfc3339_us(value, t)) return answer(c, invalid_field(name, "must be an RFC 3339 time"));
       (name == "from" ? eq.from_us : eq.to_us) = t;
     } else {
       uint64_t n = 0;
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (ec != std::errc() || end != value.data() + value.size()) return answer(c, invalid(name, "must be a whole number"));
+      if (ec != std::errc() || end != value.data() + value.size()) return answer(c, invalid_field(name, "must be a whole number"));
       if (name == "after") eq.after_position = n;
-      else if (n < 1 || n > 500) return answer(c, invalid("limit", "must be 1..500"));
+      else if (n < 1 || n > 500) return answer(c, invalid_field("limit", "must be 1..500"));
       else eq.limit = static_cast<size_t>(n);
     }
   }

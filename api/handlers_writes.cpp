@@ -11,12 +11,6 @@ namespace {
 using actors::RecordReply;
 using actors::RecordRequest;
 
-HttpResponse invalid_field(const std::string& field, const char* rule) {
-  std::string m = field;
-  m += ": ";
-  m += rule;
-  return error_response(422, "invalid_request", m);
-}
 
 // A refused write: like refusal(), but an invalid command names the field the record actor
 // refused (its reason is a field name, never a value).

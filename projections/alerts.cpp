@@ -19,7 +19,7 @@ constexpr const char* kCreate =
     "  user_id     TEXT NOT NULL,"
     "  patient_id  TEXT NOT NULL,"
     "  evidence    TEXT NOT NULL,"  // JSON array of positions
-    "  score       REAL NOT NULL,"
+    "  score_ppm   INTEGER NOT NULL,"  // score x 1e6 (Stmt binds integers and text)
     "  disposition TEXT NOT NULL DEFAULT '',"
     "  reviewed_by TEXT NOT NULL DEFAULT '',"
     "  reviewed_at INTEGER NOT NULL DEFAULT 0,"
@@ -27,13 +27,13 @@ constexpr const char* kCreate =
 constexpr const char* kDrop = "DROP TABLE IF EXISTS alerts;";
 constexpr const char* kInsert =
     "INSERT INTO alerts (alert_id, position, raised_at, rule, severity, explanation, user_id,"
-    " patient_id, evidence, score, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11);";
+    " patient_id, evidence, score_ppm, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11);";
 constexpr const char* kReview =
     "UPDATE alerts SET disposition = ?2, reviewed_by = ?3, reviewed_at = ?4, version = ?5"
     " WHERE alert_id = ?1;";
 constexpr const char* kColumns =
     "SELECT alert_id, position, raised_at, rule, severity, explanation, user_id, patient_id,"
-    " evidence, score, disposition, reviewed_by, reviewed_at, version FROM alerts ";
+    " evidence, score_ppm, disposition, reviewed_by, reviewed_at, version FROM alerts ";
 
 std::string alert_id_of(const std::string& stream) {
   return stream.substr(std::string_view(kAlertStreamPrefix).size());
@@ -104,7 +104,6 @@ Status AlertsProjection::apply(ReadModelTxn& txn, const events::RecordedEvent& e
     s->bind(7, r->user_id);
     s->bind(8, r->patient_id);
     s->bind(9, evidence);
-    // Scores as integers (millionths): Stmt binds integers and text only.
     s->bind(10, static_cast<int64_t>(r->score * 1e6 + 0.5));
     s->bind(11, static_cast<int64_t>(e.header.version));
     return txn.run(*s, "insert alert");

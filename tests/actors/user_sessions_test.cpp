@@ -6,39 +6,14 @@
 #include "actors/identity/session.hpp"
 #include "actors/identity/user.hpp"
 #include "infra/secure.hpp"
+#include "tests/actors/identity_rules.hpp"
 
 using namespace rxp;
 using namespace rxp::identity;
 
 namespace {
 
-constexpr int64_t kT0 = 1781524800000000;  // 2026-06-15T12:00:00Z
-constexpr int64_t kSec = 1'000'000;
-constexpr int64_t kMin = 60 * kSec;
-
-struct Init {
-  Init() { BOOST_REQUIRE(secure_init()); }
-};
-BOOST_TEST_GLOBAL_FIXTURE(Init);
-
-template <class State, class Decided, class Command, class... Extra>
-Decided run_at(State& st, const Command& c, int64_t now, const char* stream, Extra... extra) {
-  Decided d = decide(st, c, now, extra...);
-  for (const auto& e : d.events) {
-    events::EventHeader h;
-    h.stream_id = stream;
-    h.version = st.version + 1;
-    h.occurred_at_us = now;
-    apply(st, h, e);
-  }
-  return d;
-}
-UserDecided run(UserState& st, const UserCommand& c, int64_t now) {
-  return run_at<UserState, UserDecided>(st, c, now, "user/u-1", UserLimits{});
-}
-SessionDecided run(SessionState& st, const SessionCommand& c, int64_t now) {
-  return run_at<SessionState, SessionDecided>(st, c, now, "session/ses-1");
-}
+using namespace rxp::identity::test;
 
 NewSession ns(const std::string& id) { return {id, "tokenhash-" + id, "csrfhash-" + id}; }
 
