@@ -250,7 +250,7 @@ Result<std::string> record_breach_scope(events::EventLog& log, const BreachScope
   }
   e.hhs_notice = scope.hhs_notice_within_60_days;
   e.media_notice_states = scope.states_needing_media_notice;
-  const std::string stream = "investigation/" + events::random_id("inv-");
+  const std::string stream = "investigation/" + events::random_id("inv");
   events::AppendRequest req;
   req.stream_id = stream;
   req.expected_version = 0;

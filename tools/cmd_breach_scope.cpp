@@ -53,6 +53,9 @@ int run_breach_scope(const BreachOptions& o) {
     if (Status st = parse_time(o.discovered, "--discovered", q.discovered_us); !st) return report(st);
 
   auto d = open_data(o.data, /*read_only=*/false);
+  if (!d && d.status().code() == ErrorCode::kBusy)
+    return report(Status(ErrorCode::kBusy, d.status().message() +
+                                               " (breach-scope records its result: stop the server first)"));
   if (!d) return report(d.status());
   auto scope = projections::compute_breach_scope(*d->log, q);
   if (!scope) {

@@ -225,6 +225,8 @@ BOOST_FIXTURE_TEST_CASE(the_scope_is_recorded_with_opaque_ids_in_the_header, Fix
   auto stream = projections::record_breach_scope(*t.log, s, events::Principal{"usr-auditor", "auditor", "ses-x"});
   BOOST_REQUIRE_MESSAGE(stream.is_ok(), stream.status().to_string());
   BOOST_CHECK(stream->starts_with("investigation/inv-"));
+  BOOST_CHECK(stream->find("inv--") == std::string::npos);
+  BOOST_CHECK(events::is_valid_stream_id(*stream));
   auto events = t.log->read_stream(*stream);
   BOOST_REQUIRE(events.is_ok());
   BOOST_REQUIRE_EQUAL(events->size(), 1u);

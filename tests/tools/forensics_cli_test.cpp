@@ -6,6 +6,10 @@
 // a demo directory).
 #define BOOST_TEST_MODULE forensics_cli_test
 #include <boost/test/unit_test.hpp>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -44,6 +48,12 @@ BOOST_FIXTURE_TEST_CASE(breach_scope_usage_errors_name_the_argument, FixtureDir)
   CheckExit(Rx("breach-scope " + arg() + kWindow + " --actor usr-a --format xml"), 2, "--format");
   CheckExit(Rx("breach-scope " + arg() + kWindow + " --key dk-unknown"), 1, "--key");
   CheckExit(Rx("breach-scope --data /nonexistent/dir" + kWindow + " --actor usr-a"), 1, "rxportal.key");
+  // A running server holds the writer's lock: the command says why it cannot record.
+  int fd = ::open((t.db_path() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  BOOST_REQUIRE(fd >= 0);
+  BOOST_REQUIRE_EQUAL(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  CheckExit(Rx("breach-scope " + arg() + kWindow + " --actor usr-a"), 1, "stop the server");
+  ::close(fd);
 }
 
 BOOST_FIXTURE_TEST_CASE(breach_scope_json_answer_is_recorded, FixtureDir) {
