@@ -311,7 +311,9 @@ std::string breach_scope_report(const BreachScope& s) {
       o << "Events of the window sealed under the leaked key (a DEK, or every DEK its KEK wraps)\n"
            "are readable by whoever holds it: every field they store is unsecured. Patients whose\n"
            "events of the window are all sealed under other keys stay encrypted with keys that\n"
-           "were not compromised: they are listed as secured and need no notice.\n";
+           "were not compromised: they are listed as secured and need no notice. Only events\n"
+           "that occurred in the window count: to cover everything ever sealed under the key,\n"
+           "start the window at the key's creation.\n";
       break;
   }
   o << "\nPatients: " << s.patients.size() << " (" << unsecured << " unsecured, "

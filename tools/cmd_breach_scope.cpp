@@ -1,5 +1,5 @@
 // rxportal breach-scope --data DIR (--actor UID | --key KID | --session SID) --from T --to T
-// [--discovered T] [--format json|text]: every patient a misused account, a stolen session or a
+// [--discovered T] [--investigator UID] [--format json|text]: every patient a misused account, a stolen session or a
 // leaked key exposed in the window, with the sections and fields, first and last access, state
 // of residence, and the notices due (projections/breach_scope.hpp). The computation is a
 // security decision: it is recorded as BreachScopeComputed in a new investigation/<id> stream
@@ -18,6 +18,7 @@ struct BreachOptions {
   std::string data;
   std::string actor, key, session;
   std::string from, to, discovered;
+  std::string investigator = "operator";
   std::string format = "json";
 };
 
@@ -48,6 +49,9 @@ int run_breach_scope(const BreachOptions& o) {
   if (Status st = parse_time(o.from, "--from", q.from_us); !st) return report(st);
   if (Status st = parse_time(o.to, "--to", q.to_us); !st) return report(st);
   if (q.from_us > q.to_us) return report(Status(ErrorCode::kInvalidArgument, "--from is after --to"));
+  if (!events::is_opaque_id(o.investigator, false))
+    return report(Status(ErrorCode::kInvalidArgument,
+                         "--investigator must be an opaque id ([A-Za-z0-9._:-], at most 64 characters)"));
   q.discovered_us = SystemClock::instance().now_us();
   if (!o.discovered.empty())
     if (Status st = parse_time(o.discovered, "--discovered", q.discovered_us); !st) return report(st);
@@ -63,7 +67,7 @@ int run_breach_scope(const BreachOptions& o) {
       return report(Status(ErrorCode::kNotFound, "--key: " + scope.status().message()));
     return report(scope.status());
   }
-  auto stream = projections::record_breach_scope(*d->log, *scope, events::Principal{"operator", "auditor", ""});
+  auto stream = projections::record_breach_scope(*d->log, *scope, events::Principal{o.investigator, "auditor", ""});
   if (!stream) return report(stream.status());
   if (o.format == "text") {
     std::cout << projections::breach_scope_report(*scope) << "Recorded as " << *stream << "\n";
@@ -88,6 +92,8 @@ void add_breach_scope(CLI::App& app, int& exit_code) {
   sub->add_option("--from", o->from, "Start of the window (RFC 3339 UTC)")->required();
   sub->add_option("--to", o->to, "End of the window (RFC 3339 UTC)")->required();
   sub->add_option("--discovered", o->discovered, "When the breach was discovered (default: now)");
+  sub->add_option("--investigator", o->investigator,
+                  "User id recorded as the principal of the BreachScopeComputed event (default: operator)");
   sub->add_option("--format", o->format, "json (default) or text (a readable report)")
       ->check(CLI::IsMember({"json", "text"}));
   sub->callback([o, &exit_code] { exit_code = run_breach_scope(*o); });

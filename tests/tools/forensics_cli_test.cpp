@@ -46,6 +46,7 @@ BOOST_FIXTURE_TEST_CASE(breach_scope_usage_errors_name_the_argument, FixtureDir)
   CheckExit(Rx("breach-scope " + arg() + " --actor usr-a --to 2025-12-04T00:03:20Z"), 2, "--from");
   CheckExit(Rx("breach-scope " + arg() + kWindow + " --actor usr-a --discovered soon"), 2, "--discovered");
   CheckExit(Rx("breach-scope " + arg() + kWindow + " --actor usr-a --format xml"), 2, "--format");
+  CheckExit(Rx("breach-scope " + arg() + kWindow + " --actor usr-a --investigator 'J. Doe'"), 2, "--investigator");
   CheckExit(Rx("breach-scope " + arg() + kWindow + " --key dk-unknown"), 1, "--key");
   CheckExit(Rx("breach-scope --data /nonexistent/dir" + kWindow + " --actor usr-a"), 1, "rxportal.key");
   // A running server holds the writer's lock: the command says why it cannot record.
@@ -57,7 +58,8 @@ BOOST_FIXTURE_TEST_CASE(breach_scope_usage_errors_name_the_argument, FixtureDir)
 }
 
 BOOST_FIXTURE_TEST_CASE(breach_scope_json_answer_is_recorded, FixtureDir) {
-  auto r = Rx("breach-scope " + arg() + kWindow + " --actor usr-a --discovered 2025-12-05T00:00:00Z");
+  auto r = Rx("breach-scope " + arg() + kWindow +
+              " --actor usr-a --discovered 2025-12-05T00:00:00Z --investigator usr-auditor");
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, Describe(r));
   auto j = nlohmann::json::parse(r.out);
   BOOST_CHECK_EQUAL(j.at("patients").size(), 604u);
@@ -75,6 +77,7 @@ BOOST_FIXTURE_TEST_CASE(breach_scope_json_answer_is_recorded, FixtureDir) {
   BOOST_REQUIRE_EQUAL(LineCount(replay.out), 1u);
   auto e = nlohmann::json::parse(replay.out);
   BOOST_CHECK_EQUAL(e.at("type").get<std::string>(), "BreachScopeComputed");
+  BOOST_CHECK_EQUAL(e.at("principal").at("user_id").get<std::string>(), "usr-auditor");
   BOOST_CHECK_EQUAL(e.at("payload").at("unsecured_patient_ids").size(), 604u);
   BOOST_CHECK_EQUAL(rxp::testkit::run_command(Quote(rxp::testkit::rxportal_bin()) + " verify " + arg()).exit_code, 0);
 }
