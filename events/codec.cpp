@@ -86,6 +86,10 @@ template <class A> void serialize(A& a, AlertRaised& e) {
   a(e.rule, e.severity, e.explanation, e.user_id, e.patient_id, e.evidence, e.score);
 }
 template <class A> void serialize(A& a, AlertReviewed& e) { a(e.disposition, e.note); }
+template <class A> void serialize(A& a, BreachScopeComputed& e) {
+  a(e.by, e.subject_id, e.from_us, e.to_us, e.discovered_us, e.notification_deadline_us,
+    e.unsecured_patient_ids, e.secured_patients, e.hhs_notice, e.media_notice_states);
+}
 
 namespace {
 

@@ -51,6 +51,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RoleRevoked, role, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AlertRaised, rule, severity, explanation, user_id, patient_id,
                                    evidence, score)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AlertReviewed, disposition, note)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BreachScopeComputed, by, subject_id, from_us, to_us,
+                                   discovered_us, notification_deadline_us, unsecured_patient_ids,
+                                   secured_patients, hhs_notice, media_notice_states)
 
 // Events that carry secrets: the JSON view (replay, exports) shows that a secret exists, never
 // its value or hash.

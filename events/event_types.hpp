@@ -207,6 +207,26 @@ struct AlertReviewed {
   bool operator==(const AlertReviewed&) const = default;
 };
 
+// ---- investigation/<id> (rxportal breach-scope: a breach's discovery and computed scope) ----
+// The security decision "this is the scope of breach X" as an event: what was asked, when it
+// was discovered, whom it exposes (patient ids stay in this encrypted payload; the clear
+// header holds only the investigation's opaque id) and which notices are due.
+struct BreachScopeComputed {
+  static constexpr const char* kType = "BreachScopeComputed";
+  static constexpr uint32_t kSchema = 1;
+  std::string by;          // actor | key | session
+  std::string subject_id;  // the user, key or session id investigated
+  int64_t from_us = 0;
+  int64_t to_us = 0;
+  int64_t discovered_us = 0;
+  int64_t notification_deadline_us = 0;
+  std::vector<std::string> unsecured_patient_ids;
+  uint64_t secured_patients = 0;
+  bool hhs_notice = false;
+  std::vector<std::string> media_notice_states;
+  bool operator==(const BreachScopeComputed&) const = default;
+};
+
 using DomainEvent =
     std::variant<RecordCreated, MedicationAdded, MedicationChanged, MedicationDiscontinued,
                  PgxResultRecorded, AdverseEventReported, RecordViewed, RecordExported,
@@ -219,6 +239,6 @@ using DomainEvent =
                  SessionsRevoked, SessionClosed, MfaPromptCreated, MfaPromptApproved,
                  MfaPromptDenied, MfaBombingSuspected, SessionStarted, SessionRotated,
                  SessionSteppedUp, SessionEnded, UsernameClaimed, RoleGranted, RoleRevoked,
-                 AlertRaised, AlertReviewed>;
+                 AlertRaised, AlertReviewed, BreachScopeComputed>;
 
 }  // namespace rxp::events

@@ -9,6 +9,10 @@ constexpr size_t kPage = 1024;
 
 bool in_window(const AuditQuery& q, int64_t t) { return t >= q.since_us && t <= q.until_us; }
 
+bool by_actor(const AuditQuery& q, const events::EventHeader& h) {
+  return q.actor_id.empty() || h.principal.user_id == q.actor_id;
+}
+
 }  // namespace
 
 bool is_audited_stream(const std::string& stream_id) {
@@ -19,6 +23,8 @@ bool is_audited_stream(const std::string& stream_id) {
 Result<std::vector<events::RecordedEvent>> read_audit_trail(events::EventLog& log,
                                                             const AuditQuery& q) {
   std::vector<events::RecordedEvent> out;
+  if (!q.actor_id.empty() && !events::is_opaque_id(q.actor_id, false))
+    return Status(ErrorCode::kInvalidArgument, "actor id must be an opaque id");
   if (!q.patient_id.empty()) {
     if (!events::is_opaque_id(q.patient_id, false))
       return Status(ErrorCode::kInvalidArgument, "patient id must be an opaque id");
@@ -27,7 +33,7 @@ Result<std::vector<events::RecordedEvent>> read_audit_trail(events::EventLog& lo
       auto page = log.read_stream(stream, from, kPage);
       if (!page) return page.status();
       for (auto& e : *page)
-        if (in_window(q, e.header.occurred_at_us)) out.push_back(std::move(e));
+        if (in_window(q, e.header.occurred_at_us) && by_actor(q, e.header)) out.push_back(std::move(e));
       if (page->size() < kPage) break;
       from += kPage;
     }
@@ -46,7 +52,7 @@ Result<std::vector<events::RecordedEvent>> read_audit_trail(events::EventLog& lo
       if (!is_audited_stream(raw.stream_id)) continue;
       auto h = events::decode_header(raw.header_bytes);
       if (!h) return h.status();
-      if (!in_window(q, h->occurred_at_us)) continue;
+      if (!in_window(q, h->occurred_at_us) || !by_actor(q, *h)) continue;
       auto e = log.open(raw);
       if (!e) return e.status();
       out.push_back(std::move(e.value()));

@@ -8,7 +8,8 @@
 // existed; AccessDenied carries no patient id (events/event_types.hpp), so they cannot be
 // attributed to a patient and appear only in a window query.
 // Without a patient id: every event of every record/* and denials/* stream, in position order.
-// Both are filtered to since_us <= occurred_at <= until_us.
+// Both are filtered to since_us <= occurred_at <= until_us and, with an actor id, to the
+// events whose principal is that user (what one person did and was refused).
 // Thread-safety: as EventLog (any thread). Reads only.
 #pragma once
 
@@ -23,6 +24,7 @@ namespace rxp::projections {
 
 struct AuditQuery {
   std::string patient_id;  // empty: every patient's record and every denial stream
+  std::string actor_id;    // empty: anyone; else only events whose principal user is this id
   int64_t since_us = std::numeric_limits<int64_t>::min();
   int64_t until_us = std::numeric_limits<int64_t>::max();
 };

@@ -1,11 +1,13 @@
-// rxportal replay --data DIR [--stream ID] [--until TIME]: decrypted events as JSON lines,
-// for analysts. Every event is hash-checked and authenticated as it is read; the first one
-// that is not stops the replay with exit 3.
+// rxportal replay --data DIR [--stream ID] [--until TIME] [--state]: decrypted events as JSON
+// lines, for analysts; with --state (and --stream), instead of the events, one JSON object: the
+// stream's aggregate state as of --until (tools/stream_state.hpp). Every event is hash-checked
+// and authenticated as it is read; the first one that is not stops the replay with exit 3.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "events/event_json.hpp"
 #include "tools/cli_common.hpp"
+#include "tools/stream_state.hpp"
 
 namespace rxp::cli {
 namespace {
@@ -14,6 +16,7 @@ struct ReplayOptions {
   std::string data;
   std::string stream;
   std::string until;
+  bool state = false;
 };
 
 nlohmann::json event_json(const events::RecordedEvent& e) {
@@ -44,11 +47,22 @@ int run_replay(const ReplayOptions& o) {
                          "--until must be an RFC 3339 UTC time like 2026-12-04T10:00:00Z"));
   if (!o.stream.empty() && !events::is_valid_stream_id(o.stream))
     return report(Status(ErrorCode::kInvalidArgument, "--stream must look like record/<id>"));
+  if (o.state && o.stream.empty())
+    return report(Status(ErrorCode::kInvalidArgument, "--state needs --stream"));
+  if (o.state && !has_aggregate(o.stream))
+    return report(Status(ErrorCode::kInvalidArgument,
+                         "--state: only record/, user/ and session/ streams have an aggregate to fold"));
   auto d = open_data(o.data, /*read_only=*/true);
   if (!d) return report(d.status());
+  std::vector<events::RecordedEvent> folded;
   auto emit = [&](const std::vector<events::RecordedEvent>& page) {
-    for (const auto& e : page)
-      if (e.header.occurred_at_us <= until) std::cout << event_json(e).dump() << "\n";
+    for (const auto& e : page) {
+      if (e.header.occurred_at_us > until) continue;
+      if (o.state)
+        folded.push_back(e);
+      else
+        std::cout << event_json(e).dump() << "\n";
+    }
   };
   constexpr size_t kPage = 1024;
   if (!o.stream.empty()) {
@@ -58,6 +72,11 @@ int run_replay(const ReplayOptions& o) {
       emit(*page);
       if (page->size() < kPage) break;
       from += page->size();
+    }
+    if (o.state) {
+      auto state = stream_state_json(o.stream, folded);
+      if (!state) return report(state.status());
+      std::cout << state->dump() << "\n";
     }
     return kExitOk;
   }
@@ -79,6 +98,8 @@ void add_replay(CLI::App& app, int& exit_code) {
   sub->add_option("--data", o->data, "Data directory")->required();
   sub->add_option("--stream", o->stream, "Only this stream, e.g. record/<patient id>");
   sub->add_option("--until", o->until, "Only events that occurred at or before this RFC 3339 time");
+  sub->add_flag("--state", o->state,
+                "With --stream: print the stream's aggregate state as of --until instead of its events");
   sub->callback([o, &exit_code] { exit_code = run_replay(*o); });
 }
 

@@ -58,6 +58,7 @@ std::vector<DomainEvent> samples() {
       RoleRevoked{"admin", "dormant"},
       AlertRaised{"break_glass", "high", "user usr-1 used emergency access", "usr-1", "pt-1", {7, 9}, 1.0},
       AlertReviewed{"benign", "confirmed with the ED"},
+      BreachScopeComputed{"actor", "usr-1", 1, 2, 3, 4, {"pt-1", "pt-2"}, 5, true, {"TX"}},
   };
 }
 }  // namespace
