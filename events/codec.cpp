@@ -86,6 +86,9 @@ template <class A> void serialize(A& a, AlertRaised& e) {
   a(e.rule, e.severity, e.explanation, e.user_id, e.patient_id, e.evidence, e.score);
 }
 template <class A> void serialize(A& a, AlertReviewed& e) { a(e.disposition, e.note); }
+template <class A> void serialize(A& a, LogCheckpointed& e) {
+  a(e.tree_size, e.root, e.signed_at_us, e.key_id, e.signature);
+}
 
 namespace {
 
