@@ -64,6 +64,8 @@ int run_serve(const ServeOptions& o) {
 
   auto data = open_data(o.data, false);
   if (!data) return report(data.status());
+  // The checkpointer signs with it; key files from before checkpoints get one here.
+  if (Status st = data->keys->ensure_signing_key(); !st) return report(st);
   std::string cert = o.cert, key = o.key;
   if (cert.empty()) {
     auto made = api::make_self_signed(o.data + "/tls");
