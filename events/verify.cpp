@@ -170,10 +170,13 @@ std::optional<VerifyFailure> check_checkpoints(const KeyRing& keys,
       if (s.position > head_at_start) continue;
       return fail(what + ": root was not recomputed");
     }
-    if (root->second != c->root)
+    if (root->second != c->root) {
+      // Earlier checkpoints that held narrow down where the log and this one part ways.
+      if (last_good >= c->tree_size)
+        return fail(what + ": Merkle root does not match the log, which a larger checkpoint covers intact");
       return fail(what + ": Merkle root does not match the log (the difference lies within positions " +
-                  std::to_string(std::min(last_good, c->tree_size) + 1) + ".." +
-                  std::to_string(c->tree_size) + ")");
+                  std::to_string(last_good + 1) + ".." + std::to_string(c->tree_size) + ")");
+    }
     last_good = std::max(last_good, c->tree_size);
     ++report.checkpoints;
     report.checkpointed_size = std::max(report.checkpointed_size, c->tree_size);
