@@ -90,6 +90,9 @@ template <class A> void serialize(A& a, BreachScopeComputed& e) {
   a(e.by, e.subject_id, e.from_us, e.to_us, e.discovered_us, e.notification_deadline_us,
     e.unsecured_patient_ids, e.secured_patients, e.hhs_notice, e.media_notice_states);
 }
+template <class A> void serialize(A& a, LogCheckpointed& e) {
+  a(e.tree_size, e.root, e.signed_at_us, e.key_id, e.signature);
+}
 
 namespace {
 

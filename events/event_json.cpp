@@ -88,6 +88,13 @@ void to_json(nlohmann::json& j, const SessionStarted& e) {
 void to_json(nlohmann::json& j, const SessionRotated& e) {
   j = {{"token_hash", kRedacted}, {"csrf_hash", kRedacted}, {"reason", e.reason}};
 }
+void to_json(nlohmann::json& j, const LogCheckpointed& e) {
+  j = {{"tree_size", e.tree_size},
+       {"root", rxp::to_hex(rxp::as_bytes(std::string_view(e.root)))},
+       {"signed_at_us", e.signed_at_us},
+       {"key_id", e.key_id},
+       {"signature", rxp::to_hex(rxp::as_bytes(std::string_view(e.signature)))}};
+}
 
 nlohmann::json payload_to_json(const DomainEvent& event) {
   return std::visit([](const auto& e) { return nlohmann::json(e); }, event);

@@ -199,6 +199,8 @@ EventLog::EventLog(EventStore& store, KeyRing& keys, const Clock& clock)
     : impl_(std::make_unique<Impl>(store, keys, clock)), store_(store) {}
 EventLog::~EventLog() = default;
 
+const KeyRing& EventLog::keys() const { return impl_->keys; }
+
 static Status validate_request(const AppendRequest& r) {
   if (!is_valid_stream_id(r.stream_id))
     return Status(ErrorCode::kInvalidArgument, "stream_id is not of the form <kind>/<opaque id>");

@@ -101,6 +101,8 @@ class EventLog {
   Result<std::string> rotate_kek();
 
   EventStore& store() { return store_; }
+  // The key ring (verify checks checkpoint signatures with it).
+  const KeyRing& keys() const;
 
  private:
   // Header parses, stored columns agree with it, stored hash is the recomputed one.

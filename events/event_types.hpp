@@ -227,6 +227,18 @@ struct BreachScopeComputed {
   bool operator==(const BreachScopeComputed&) const = default;
 };
 
+// ---- checkpoint/log (the log's own signed Merkle checkpoints: events/checkpoint.hpp) ----
+struct LogCheckpointed {
+  static constexpr const char* kType = "LogCheckpointed";
+  static constexpr uint32_t kSchema = 1;
+  uint64_t tree_size = 0;    // covers global positions 1..tree_size
+  std::string root;          // RFC 9162 Merkle tree hash, 32 raw bytes
+  int64_t signed_at_us = 0;
+  std::string key_id;        // the key ring's Ed25519 signing key
+  std::string signature;     // 64 raw bytes over checkpoint_signed_message
+  bool operator==(const LogCheckpointed&) const = default;
+};
+
 using DomainEvent =
     std::variant<RecordCreated, MedicationAdded, MedicationChanged, MedicationDiscontinued,
                  PgxResultRecorded, AdverseEventReported, RecordViewed, RecordExported,
@@ -239,6 +251,6 @@ using DomainEvent =
                  SessionsRevoked, SessionClosed, MfaPromptCreated, MfaPromptApproved,
                  MfaPromptDenied, MfaBombingSuspected, SessionStarted, SessionRotated,
                  SessionSteppedUp, SessionEnded, UsernameClaimed, RoleGranted, RoleRevoked,
-                 AlertRaised, AlertReviewed, BreachScopeComputed>;
+                 AlertRaised, AlertReviewed, BreachScopeComputed, LogCheckpointed>;
 
 }  // namespace rxp::events

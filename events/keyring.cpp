@@ -18,8 +18,28 @@ Status key_error(const std::string& path, const std::string& what) {
   return Status(ErrorCode::kKeyError, "key file " + path + ": " + what);
 }
 
-std::string dek_ad(const std::string& dek_id, const std::string& stream, uint32_t version) {
-  return "rxportal.dek.v1|" + dek_id + "|" + stream + "|" + std::to_string(version);
+// v2 binds every column of the DEK row except the KEK id (a wrong KEK id cannot unwrap
+// anyway), so a changed creation time is caught too. DEKs wrapped before v2 carry the v1 data
+// and unwrap with it until the next KEK rotation rewraps them as v2.
+std::string dek_ad_v1(const std::string& dek_id, const std::string& stream, uint32_t version) {
+  std::string ad = "rxportal.dek.v1|";
+  ad += dek_id;
+  ad += "|";
+  ad += stream;
+  ad += "|";
+  ad += std::to_string(version);
+  return ad;
+}
+std::string dek_ad(const WrappedDek& w) {
+  std::string ad = "rxportal.dek.v2|";
+  ad += w.dek_id;
+  ad += "|";
+  ad += w.stream_id;
+  ad += "|";
+  ad += std::to_string(w.version);
+  ad += "|";
+  ad += std::to_string(w.created_at_us);
+  return ad;
 }
 
 Status fsync_dir_of(const std::string& path) {
@@ -51,6 +71,13 @@ Result<KeyRing> KeyRing::create(const std::string& path) {
   ring.keks_.emplace(id, std::move(k));
   ring.order_.push_back(id);
   ring.current_ = id;
+  SecretBytes sk(crypto_sign_SECRETKEYBYTES);
+  uint8_t pk[crypto_sign_PUBLICKEYBYTES];
+  crypto_sign_keypair(pk, sk.data());
+  std::string sid = random_id("sk");
+  ring.signing_.emplace(sid, std::move(sk));
+  ring.signing_order_.push_back(sid);
+  ring.signing_current_ = sid;
   RXP_RETURN_IF_ERROR(ring.save());
   return ring;
 }
@@ -106,6 +133,34 @@ Result<KeyRing> KeyRing::open(const std::string& path) {
       continue;
     }
     if (line.empty()) continue;
+    // "sig <id> <128 hex>"
+    if (line.substr(0, 4) == "sig ") {
+      std::string_view rest = line.substr(4);
+      size_t sp = rest.find(' ');
+      if (sp == std::string_view::npos) return key_error(path, "line " + std::to_string(line_no) + " is malformed");
+      std::string id(rest.substr(0, sp));
+      std::string_view hex = rest.substr(sp + 1);
+      SecretBytes k(crypto_sign_SECRETKEYBYTES);
+      size_t bin_len = 0;
+      if (!is_opaque_id(id, false) || hex.size() != 2 * crypto_sign_SECRETKEYBYTES ||
+          sodium_hex2bin(k.data(), k.size(), hex.data(), hex.size(), nullptr, &bin_len, nullptr) != 0 ||
+          bin_len != crypto_sign_SECRETKEYBYTES || ring.signing_.count(id) != 0)
+        return key_error(path, "line " + std::to_string(line_no) + " is malformed");
+      // The stored public half must be the one the seed derives: a mismatch is a damaged file.
+      uint8_t pk[crypto_sign_PUBLICKEYBYTES];
+      if (crypto_sign_ed25519_sk_to_pk(pk, k.data()) != 0)
+        return key_error(path, "line " + std::to_string(line_no) + " is malformed");
+      {
+        SecretBytes again(crypto_sign_SECRETKEYBYTES);
+        uint8_t pk2[crypto_sign_PUBLICKEYBYTES];
+        crypto_sign_seed_keypair(pk2, again.data(), k.data());
+        if (sodium_memcmp(pk, pk2, sizeof pk) != 0)
+          return key_error(path, "line " + std::to_string(line_no) + " is malformed");
+      }
+      ring.signing_.emplace(id, std::move(k));
+      ring.signing_order_.push_back(id);
+      continue;
+    }
     // "kek <id> <hex>"
     if (line.substr(0, 4) != "kek ") return key_error(path, "line " + std::to_string(line_no) + " is malformed");
     std::string_view rest = line.substr(4);
@@ -124,6 +179,7 @@ Result<KeyRing> KeyRing::open(const std::string& path) {
   }
   if (ring.order_.empty()) return key_error(path, "holds no key");
   ring.current_ = ring.order_.back();
+  if (!ring.signing_order_.empty()) ring.signing_current_ = ring.signing_order_.back();
   return ring;
 }
 
@@ -137,6 +193,7 @@ Status KeyRing::save() const {
   // Assemble the text in locked memory: header + one line per KEK (4 + id + 1 + 64 + 1).
   size_t size = std::strlen(kHeaderLine) + 1;
   for (const auto& id : order_) size += 4 + id.size() + 1 + 64 + 1;
+  for (const auto& id : signing_order_) size += 4 + id.size() + 1 + 2 * crypto_sign_SECRETKEYBYTES + 1;
   SecretBytes text(size + 1);
   char* p = reinterpret_cast<char*>(text.data());
   size_t at = 0;
@@ -155,6 +212,15 @@ Status KeyRing::save() const {
     at += 64;
     put("\n");
   }
+  for (const auto& id : signing_order_) {
+    put("sig ");
+    put(id);
+    put(" ");
+    const SecretBytes& k = signing_.at(id);
+    sodium_bin2hex(p + at, 2 * k.size() + 1, k.data(), k.size());
+    at += 2 * k.size();
+    put("\n");
+  }
   bool ok = ::write(fd, p, at) == static_cast<ssize_t>(at) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), path_.c_str()) != 0) {
@@ -162,6 +228,41 @@ Status KeyRing::save() const {
     return key_error(path_, "could not be written");
   }
   return fsync_dir_of(path_);
+}
+
+Status KeyRing::ensure_signing_key() {
+  if (!signing_current_.empty()) return Status::ok();
+  SecretBytes sk(crypto_sign_SECRETKEYBYTES);
+  uint8_t pk[crypto_sign_PUBLICKEYBYTES];
+  crypto_sign_keypair(pk, sk.data());
+  std::string id = random_id("sk");
+  signing_.emplace(id, std::move(sk));
+  signing_order_.push_back(id);
+  signing_current_ = id;
+  if (Status st = save(); !st) {
+    signing_.erase(id);
+    signing_order_.pop_back();
+    signing_current_.clear();
+    return st;
+  }
+  return Status::ok();
+}
+
+Result<std::array<uint8_t, 64>> KeyRing::sign(BytesView message) const {
+  if (signing_current_.empty())
+    return Status(ErrorCode::kKeyError, "key file " + path_ + " holds no signing key");
+  std::array<uint8_t, 64> sig{};
+  crypto_sign_detached(sig.data(), nullptr, message.data(), message.size(),
+                       signing_.at(signing_current_).data());
+  return sig;
+}
+
+Result<std::array<uint8_t, 32>> KeyRing::signing_public_key(const std::string& key_id) const {
+  auto it = signing_.find(key_id);
+  if (it == signing_.end()) return Status(ErrorCode::kKeyError, "no signing key " + key_id);
+  std::array<uint8_t, 32> pk{};
+  crypto_sign_ed25519_sk_to_pk(pk.data(), it->second.data());
+  return pk;
 }
 
 Result<WrappedDek> KeyRing::new_dek(const std::string& stream_id, uint32_t version,
@@ -173,7 +274,7 @@ Result<WrappedDek> KeyRing::new_dek(const std::string& stream_id, uint32_t versi
   w.version = version;
   w.created_at_us = now_us;
   w.kek_id = current_;
-  std::string ad = dek_ad(w.dek_id, stream_id, version);
+  std::string ad = dek_ad(w);
   const SecretBytes& kek = keks_.at(current_);
   w.wrapped.resize(24 + 32 + crypto_aead_xchacha20poly1305_ietf_ABYTES);
   secure_random(w.wrapped.data(), 24);
@@ -190,16 +291,17 @@ Result<Key32> KeyRing::unwrap(const WrappedDek& w) const {
     return Status(ErrorCode::kKeyError, "DEK " + w.dek_id + " is wrapped by unknown KEK " + w.kek_id);
   if (w.wrapped.size() != 24 + 32 + crypto_aead_xchacha20poly1305_ietf_ABYTES)
     return Status(ErrorCode::kIntegrity, "wrapped DEK " + w.dek_id + " has a bad length");
-  std::string ad = dek_ad(w.dek_id, w.stream_id, w.version);
   Key32 dek;
-  unsigned long long mlen = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-          dek.data(), &mlen, nullptr, w.wrapped.data() + 24, w.wrapped.size() - 24,
-          reinterpret_cast<const uint8_t*>(ad.data()), ad.size(), w.wrapped.data(),
-          it->second.data()) != 0 ||
-      mlen != 32)
-    return Status(ErrorCode::kIntegrity, "wrapped DEK " + w.dek_id + " does not authenticate");
-  return dek;
+  for (const std::string& ad : {dek_ad(w), dek_ad_v1(w.dek_id, w.stream_id, w.version)}) {
+    unsigned long long mlen = 0;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            dek.data(), &mlen, nullptr, w.wrapped.data() + 24, w.wrapped.size() - 24,
+            reinterpret_cast<const uint8_t*>(ad.data()), ad.size(), w.wrapped.data(),
+            it->second.data()) == 0 &&
+        mlen == 32)
+      return dek;
+  }
+  return Status(ErrorCode::kIntegrity, "wrapped DEK " + w.dek_id + " does not authenticate");
 }
 
 Result<WrappedDek> KeyRing::rewrap(const WrappedDek& w) const {
@@ -207,7 +309,7 @@ Result<WrappedDek> KeyRing::rewrap(const WrappedDek& w) const {
   if (!dek) return dek.status();
   WrappedDek out = w;
   out.kek_id = current_;
-  std::string ad = dek_ad(w.dek_id, w.stream_id, w.version);
+  std::string ad = dek_ad(out);
   secure_random(out.wrapped.data(), 24);
   unsigned long long clen = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(

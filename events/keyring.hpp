@@ -4,6 +4,10 @@
 // refused when group or others may read it, or when another user owns it. Its text format:
 //   rxportal-keyfile 1
 //   kek <kek-id> <64 hex digits>        (one line per KEK; the last one is current)
+//   sig <key-id> <128 hex digits>       (Ed25519 log-signing secret key, seed || public key;
+//                                        the last one is current)
+// The signing key signs Merkle checkpoints of the log (events/checkpoint.hpp). Key files
+// written before checkpoints existed have no sig line; ensure_signing_key adds one.
 // It is rewritten atomically (temp file, fsync, rename, fsync of the directory), so a crash
 // leaves either the old or the new file. Key bytes live in sodium_malloc'd memory, are wiped
 // on release and are never logged.
@@ -13,6 +17,7 @@
 // Thread-safety: const methods may run concurrently; add_kek/remove_kek need exclusive use.
 #pragma once
 
+#include <array>
 #include <map>
 #include <string>
 
@@ -42,6 +47,16 @@ class KeyRing {
   // The same DEK wrapped under the current KEK.
   Result<WrappedDek> rewrap(const WrappedDek& w) const;
 
+  // Log signing (Ed25519). signing_key_id() is empty while the file holds no signing key.
+  const std::string& signing_key_id() const { return signing_current_; }
+  // Adds a signing key and saves the file when there is none yet (migrates key files from
+  // before checkpoints); ok and unchanged otherwise. Needs exclusive use, like add_kek.
+  Status ensure_signing_key();
+  // Detached Ed25519 signature of `message` with the current signing key.
+  Result<std::array<uint8_t, 64>> sign(BytesView message) const;
+  // The public half of signing key `key_id`.
+  Result<std::array<uint8_t, 32>> signing_public_key(const std::string& key_id) const;
+
   // Adds a fresh KEK, makes it current and saves the file. Returns its id.
   Result<std::string> add_kek();
   // Destroys a KEK that no DEK uses any more and saves the file.
@@ -55,6 +70,9 @@ class KeyRing {
   std::map<std::string, SecretBytes> keks_;
   std::vector<std::string> order_;  // file order; last = current
   std::string current_;
+  std::map<std::string, SecretBytes> signing_;  // id -> 64-byte Ed25519 secret key
+  std::vector<std::string> signing_order_;
+  std::string signing_current_;
 };
 
 // A fresh random opaque id with a prefix: "dk-3f9a…" (16 hex digits).

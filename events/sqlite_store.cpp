@@ -117,7 +117,10 @@ WrappedDek dek_from(Stmt& s) {
   WrappedDek w;
   w.dek_id = s.text(0);
   w.stream_id = s.text(1);
-  w.version = static_cast<uint32_t>(s.i64(2));
+  // A stored version outside uint32 was altered: read it as 0 (never used), which the
+  // wrapping's associated data then refuses, instead of truncating it to a valid-looking one.
+  int64_t version = s.i64(2);
+  w.version = version > 0 && version <= int64_t{UINT32_MAX} ? static_cast<uint32_t>(version) : 0;
   w.kek_id = s.text(3);
   w.wrapped = s.blob(4);
   w.created_at_us = s.i64(5);

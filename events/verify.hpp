@@ -4,7 +4,11 @@
 // columns agree with the header; each stream's versions are contiguous and each prev_hash is
 // the recomputed hash of the stream's previous event; the stored hash is the recomputed one;
 // the payload authenticates under its DEK (skipped, and counted, for shredded streams) and
-// decodes. Stops at the first failure and names it. Does not modify anything.
+// decodes; and every signed Merkle checkpoint (events/checkpoint.hpp) in the log: its
+// signature under the key ring's signing key, and its root against the root recomputed over
+// positions 1..tree_size (RFC 9162, built incrementally during the walk: the sizes to stop at
+// are read from checkpoint/log first, so memory stays O(log n + checkpoints)). Stops at the
+// first failure in log order and names it. Does not modify anything.
 // Independent per-event work runs on `threads` threads while the next page is read; the
 // ordered checks (positions, versions, links) run on the caller's thread, so the reported
 // failure is always the first one in log order.
@@ -29,6 +33,8 @@ struct VerifyReport {
   uint64_t events = 0;
   uint64_t streams = 0;
   uint64_t shredded_events = 0;
+  uint64_t checkpoints = 0;        // signed checkpoints whose signature and root were checked
+  uint64_t checkpointed_size = 0;  // the largest tree size among them
   std::optional<VerifyFailure> failure;  // the first bad event, if any
   bool ok() const { return !failure.has_value(); }
 };

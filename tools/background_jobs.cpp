@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "actors/identity_messages.hpp"
+#include "events/checkpoint.hpp"
 #include "projections/access_review.hpp"
 #include "projections/catalog.hpp"
 
@@ -25,6 +26,7 @@ Status BackgroundJobs::start() {
   runner_->start();
   raiser_.start();
   sweeper_ = std::thread([this] { sweep_loop(); });
+  checkpointer_ = std::thread([this] { checkpoint_loop(); });
   return Status::ok();
 }
 
@@ -35,6 +37,7 @@ void BackgroundJobs::stop() {
   }
   cv_.notify_all();
   if (sweeper_.joinable()) sweeper_.join();
+  if (checkpointer_.joinable()) checkpointer_.join();
   raiser_.stop();
   if (runner_) runner_->stop();
 }
@@ -60,6 +63,34 @@ void BackgroundJobs::sweep_loop() {
     else std::cerr << "rxportal: dormant-role sweep: " << n.status().to_string() << "\n";
     std::unique_lock lock(mu_);
     if (cv_.wait_for(lock, options_.sweep_every, [this] { return stopping_; })) return;
+  }
+}
+
+}  // namespace rxp::cli
+
+namespace rxp::cli {
+
+void BackgroundJobs::checkpoint_loop() {
+  events::Checkpointer checkpointer(log_, log_.keys(), clock_);
+  const int64_t every_us = std::chrono::duration_cast<std::chrono::microseconds>(options_.checkpoint_every).count();
+  int64_t last_at = clock_.now_us();
+  for (;;) {
+    auto pending = checkpointer.events_since_checkpoint();
+    if (!pending) {
+      std::cerr << "rxportal: checkpointer: " << pending.status().to_string() << "\n";
+    } else if (*pending > 0 &&
+               ((options_.checkpoint_every_events != 0 && *pending >= options_.checkpoint_every_events) ||
+                clock_.now_us() - last_at >= every_us)) {
+      auto c = checkpointer.checkpoint_now();
+      if (c) {
+        last_at = clock_.now_us();
+        ++checkpoints_;
+      } else {
+        std::cerr << "rxportal: checkpointer: " << c.status().to_string() << "\n";
+      }
+    }
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, options_.checkpoint_poll, [this] { return stopping_; })) return;
   }
 }
 

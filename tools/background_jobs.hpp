@@ -1,6 +1,9 @@
 // The work `rxportal serve` does besides answering requests: the projection runner (read
 // models for the API), the alert raiser (anomaly detection, alerts as events) and the
-// dormant-role sweep (elevated roles unused for 90 days removed by RevokeRole commands).
+// dormant-role sweep (elevated roles unused for 90 days removed by RevokeRole commands) and
+// the checkpointer (a signed Merkle checkpoint of the log once checkpoint_every_events new
+// events have committed, or checkpoint_every has passed with anything new; the key ring's
+// signing key must exist before start: KeyRing::ensure_signing_key).
 //
 // Each runs on its own thread; none touches a CAF worker (the sweep's commands go through
 // Runtime::call from the sweep thread). start() catches the read models up before it returns,
@@ -24,6 +27,9 @@ namespace rxp::cli {
 struct BackgroundOptions {
   std::string data_dir;
   std::chrono::milliseconds sweep_every{std::chrono::hours(1)};
+  uint64_t checkpoint_every_events = 10000;                          // N; 0: never by count
+  std::chrono::milliseconds checkpoint_every{std::chrono::minutes(10)};  // T, by the clock
+  std::chrono::milliseconds checkpoint_poll{std::chrono::seconds(1)};   // how often N and T are looked at
 };
 
 class BackgroundJobs {
@@ -35,9 +41,11 @@ class BackgroundJobs {
   projections::ProjectionRunner* runner() { return runner_.get(); }
   projections::AlertRaiser& raiser() { return raiser_; }
   uint64_t roles_removed() const { return removed_.load(); }
+  uint64_t checkpoints_written() const { return checkpoints_.load(); }
 
  private:
   void sweep_loop();
+  void checkpoint_loop();
   events::EventLog& log_;
   actors::Runtime& runtime_;
   const Clock& clock_;
@@ -49,6 +57,8 @@ class BackgroundJobs {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::thread sweeper_;
+  std::atomic<uint64_t> checkpoints_{0};
+  std::thread checkpointer_;
 };
 
 }  // namespace rxp::cli

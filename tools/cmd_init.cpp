@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "events/checkpoint.hpp"
 #include "events/keyring.hpp"
 #include "tools/cli_common.hpp"
 #include "tools/population.hpp"
@@ -49,6 +50,11 @@ int run_init(const InitOptions& o) {
       people.push_back(std::move(admin.value()));
     }
     if (Status st = write_credentials(creds, people); !st) return report(st);
+    // The demo log starts out witnessed: a signed checkpoint over everything just created.
+    if (o.demo) {
+      auto cp = events::create_checkpoint(log, *keys, SystemClock::instance());
+      if (!cp) return report(cp.status());
+    }
   }
   std::cout << "initialised " << o.data << " (key file " << key_path(o.data) << ", mode 0600); "
             << (o.demo ? "demo population" : "first admin") << " credentials in " << creds

@@ -28,6 +28,8 @@ struct ServeOptions {
   bool metrics_public = false;
   double rate_per_source = api::RateLimitOptions{}.per_second;
   double rate_per_account = api::EdgeOptions{}.account_rate.per_second;
+  uint64_t checkpoint_events = BackgroundOptions{}.checkpoint_every_events;
+  uint64_t checkpoint_seconds = 600;
 };
 
 void print_how_to_log_in(const std::string& base, const std::string& cert) {
@@ -64,6 +66,8 @@ int run_serve(const ServeOptions& o) {
 
   auto data = open_data(o.data, false);
   if (!data) return report(data.status());
+  // The checkpointer signs with it; key files from before checkpoints get one here.
+  if (Status st = data->keys->ensure_signing_key(); !st) return report(st);
   std::string cert = o.cert, key = o.key;
   if (cert.empty()) {
     auto made = api::make_self_signed(o.data + "/tls");
@@ -79,7 +83,11 @@ int run_serve(const ServeOptions& o) {
                        (port == 443 ? "" : ":" + std::to_string(port));
   ro.identity.rp_id = host;
   actors::Runtime runtime(*data->log, SystemClock::instance(), ro);
-  BackgroundJobs jobs(*data->log, runtime, SystemClock::instance(), {o.data});
+  BackgroundOptions bo;
+  bo.data_dir = o.data;
+  bo.checkpoint_every_events = o.checkpoint_events;
+  bo.checkpoint_every = std::chrono::seconds(o.checkpoint_seconds);
+  BackgroundJobs jobs(*data->log, runtime, SystemClock::instance(), bo);
   if (Status st = jobs.start(); !st) return report(st);
   projections::QueryService queries(projections::projections_db_path(o.data));
   api::EdgeOptions eo;
@@ -152,6 +160,11 @@ void add_serve(CLI::App& app, int& exit_code) {
                   "Requests per second allowed from one address, burst twice that (default 50)");
   sub->add_option("--rate-per-account", o->rate_per_account,
                   "Requests per second allowed to one signed-in account, burst six times that (default 20)");
+  sub->add_option("--checkpoint-every-events", o->checkpoint_events,
+                  "Sign a Merkle checkpoint once this many events are new (default 10000; 0: by time only)");
+  sub->add_option("--checkpoint-every-seconds", o->checkpoint_seconds,
+                  "... and at least this often while anything is new (default 600)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{86400 * 7}));
   sub->callback([o, &exit_code] { exit_code = run_serve(*o); });
 }
 

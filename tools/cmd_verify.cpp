@@ -1,7 +1,13 @@
-// rxportal verify --data DIR: exit 0 when every chain holds and every payload that is not
-// shredded decrypts and decodes; exit 3 naming the first bad event otherwise.
+// rxportal verify --data DIR [--witness FILE]: exit 0 when every chain holds, every payload
+// that is not shredded decrypts and decodes, and every signed checkpoint's signature and
+// Merkle root hold; exit 3 naming the first bad event otherwise. With --witness (a file from
+// `checkpoint export`), also proves the current log extends the witnessed checkpoint.
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
+#include <sstream>
+
+#include "events/checkpoint.hpp"
 
 #include "events/verify.hpp"
 #include "tools/cli_common.hpp"
@@ -9,7 +15,25 @@
 namespace rxp::cli {
 namespace {
 
-int run_verify(const std::string& data) {
+Result<events::WitnessCheckpoint> read_witness(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Status(ErrorCode::kInvalidArgument, "--witness " + path + ": cannot be read");
+  std::ostringstream text;
+  text << f.rdbuf();
+  if (text.str().size() > 64 * 1024)
+    return Status(ErrorCode::kInvalidArgument, "--witness " + path + ": too large");
+  auto w = events::witness_from_json(text.str());
+  if (!w) return Status(ErrorCode::kInvalidArgument, "--witness " + path + ": " + w.status().message());
+  return w;
+}
+
+int run_verify(const std::string& data, const std::string& witness_path) {
+  std::optional<events::WitnessCheckpoint> witness;
+  if (!witness_path.empty()) {
+    auto w = read_witness(witness_path);
+    if (!w) return report(w.status());
+    witness = *w;
+  }
   auto d = open_data(data, /*read_only=*/true);
   if (!d) return report(d.status());
   auto r = events::verify_log(*d->log);
@@ -23,7 +47,21 @@ int run_verify(const std::string& data) {
   }
   std::cout << "ok: " << r->events << " events in " << r->streams << " streams verified";
   if (r->shredded_events > 0) std::cout << " (" << r->shredded_events << " in shredded streams, chain only)";
+  if (r->checkpoints > 0)
+    std::cout << "; " << r->checkpoints << " signed checkpoints hold (up to position "
+              << r->checkpointed_size << ")";
   std::cout << "\n";
+  if (witness) {
+    auto w = events::check_witness(*d->log, *witness);
+    if (!w) return report(w.status());
+    if (!w->ok()) {
+      std::cerr << "rxportal: integrity failure against the witness checkpoint: " << *w->failure << "\n";
+      return kExitIntegrity;
+    }
+    std::cout << "ok: the log (" << w->current_size << " events) extends the witnessed checkpoint of "
+              << w->witness_size << " events (consistency proof of " << w->proof.size()
+              << " hashes verified)\n";
+  }
   return kExitOk;
 }
 
@@ -31,9 +69,11 @@ int run_verify(const std::string& data) {
 
 void add_verify(CLI::App& app, int& exit_code) {
   auto data = std::make_shared<std::string>();
-  auto* sub = app.add_subcommand("verify", "Check every hash chain, ciphertext and payload");
+  auto witness = std::make_shared<std::string>();
+  auto* sub = app.add_subcommand("verify", "Check every hash chain, ciphertext, payload and checkpoint");
   sub->add_option("--data", *data, "Data directory")->required();
-  sub->callback([data, &exit_code] { exit_code = run_verify(*data); });
+  sub->add_option("--witness", *witness, "Checkpoint file from `checkpoint export` the log must extend");
+  sub->callback([data, witness, &exit_code] { exit_code = run_verify(*data, *witness); });
 }
 
 }  // namespace rxp::cli

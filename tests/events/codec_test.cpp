@@ -59,6 +59,7 @@ std::vector<DomainEvent> samples() {
       AlertRaised{"break_glass", "high", "user usr-1 used emergency access", "usr-1", "pt-1", {7, 9}, 1.0},
       AlertReviewed{"benign", "confirmed with the ED"},
       BreachScopeComputed{"actor", "usr-1", 1, 2, 3, 4, {"pt-1", "pt-2"}, 5, true, {"TX"}},
+      LogCheckpointed{51, std::string(32, '\x11'), 1764806400000000, "sk-0011223344556677", std::string(64, '\x22')},
   };
 }
 }  // namespace
