@@ -230,10 +230,15 @@ void FeedConsumer::run() {
     }
     natsMsgList list{};
     jsErrCode jerr = static_cast<jsErrCode>(0);
+    auto fetch_start = std::chrono::steady_clock::now();
     natsStatus s = natsSubscription_Fetch(&list, sub, static_cast<int>(o_.batch), o_.poll.count(), &jerr);
     if (s == NATS_TIMEOUT) {
-      // Nothing yet, or NATS.c 3.4.1 returning at once (its Fetch bug): back off a little.
-      sleep_unless(stop_requested_, fetch_backoff.step());
+      // Nothing yet. NATS.c 3.4.1's Fetch may return this at once instead of waiting (its
+      // Fetch bug): only then back off, so that a real wait is followed by a new Fetch at once.
+      if (std::chrono::steady_clock::now() - fetch_start < o_.poll / 2)
+        sleep_unless(stop_requested_, fetch_backoff.step());
+      else
+        fetch_backoff.reset();
       continue;
     }
     if (s != NATS_OK) {

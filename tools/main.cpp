@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "infra/secure.hpp"
+#include "tools/bench.hpp"
 #include "tools/cli_common.hpp"
 
 namespace {
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   rxp::cli::add_audit(app, exit_code);
   rxp::cli::add_serve(app, exit_code);
   rxp::cli::add_siem(app, exit_code);
+  rxp::cli::add_bench_feed(app, exit_code);  // under "bench": after add_bench
   if (const char* word = unknown_subcommand(app, argc, argv)) {
     std::cerr << "rxportal: usage: unknown subcommand '" << word << "' (see --help)\n";
     return rxp::cli::kExitUsage;
