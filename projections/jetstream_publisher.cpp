@@ -52,8 +52,10 @@ void FeedPublisher::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-Status FeedPublisher::sync(FeedConnection& conn) {
-  RXP_RETURN_IF_ERROR(conn.ensure_stream());
+Status FeedPublisher::sync(FeedConnection& conn, bool ensure_stream) {
+  // The idle check skips the stream creation: a missing stream fails the lookup, and the
+  // full sync that follows creates it.
+  if (ensure_stream) RXP_RETURN_IF_ERROR(conn.ensure_stream());
   auto last = conn.last_position();
   if (!last) return last.status();
   auto head = store_.head_position();
@@ -64,10 +66,13 @@ Status FeedPublisher::sync(FeedConnection& conn) {
   } else if (*last > *head) {
     // The stream is ahead of this store (another data directory, or a restored backup):
     // consumers compare every message with the store, so those messages will be rejected.
-    std::cerr << "rxportal: feed publisher: the stream holds positions beyond the store's head\n";
+    if (!warned_ahead_)
+      std::cerr << "rxportal: feed publisher: the stream holds positions beyond the store's head\n";
+    warned_ahead_ = true;
     next = *head + 1;
   } else {
     next = *last + 1;
+    warned_ahead_ = false;
   }
   if (next != next_.load()) ++resyncs_;
   next_ = next;
@@ -129,7 +134,7 @@ void FeedPublisher::run() {
     if (conn.take_reconnected()) need_sync = true;
     auto now = std::chrono::steady_clock::now();
     if (need_sync || now - last_check >= kIdleCheck) {
-      if (Status st = sync(conn); !st) {
+      if (Status st = sync(conn, need_sync); !st) {
         log.failed(st);
         sleep_unless(stop_requested_, backoff.step());
         continue;

@@ -39,7 +39,7 @@ class FeedPublisher {
 
  private:
   void run();
-  Status sync(FeedConnection& conn);
+  Status sync(FeedConnection& conn, bool ensure_stream);
   Status publish_from_store(FeedConnection& conn, bool& idle);
 
   events::EventStore& store_;
@@ -49,6 +49,7 @@ class FeedPublisher {
   std::atomic<uint64_t> resyncs_{0};
   std::atomic<bool> connected_{false};
   std::atomic<bool> stop_requested_{false};
+  bool warned_ahead_ = false;  // the publisher thread's: log "stream ahead" once per episode
   std::thread thread_;
 };
 
