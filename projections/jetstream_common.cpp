@@ -108,6 +108,8 @@ Status FeedConnection::ensure_stream() {
   sc.SubjectsLen = 1;
   sc.Storage = js_FileStorage;
   sc.Duplicates = o_.duplicate_window_s * 1000000000LL;
+  sc.MaxMsgs = o_.max_messages;
+  sc.Discard = js_DiscardOld;
   jsStreamInfo* si = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   natsStatus s = js_AddStream(&si, js_, &sc, nullptr, &jerr);

@@ -33,6 +33,9 @@ struct FeedOptions {
                                                // this long without the feed -> read the store
   std::chrono::milliseconds timeout{5000};     // connect, publish acks, API calls
   int64_t duplicate_window_s = 120;            // JetStream dedup window by Nats-Msg-Id
+  // The stream keeps the newest this many events (oldest discarded): the feed is a transport,
+  // the store keeps everything, and consumers that far behind read the store.
+  int64_t max_messages = 10000000;
 };
 
 Status check_feed_options(const FeedOptions& o);

@@ -164,9 +164,17 @@ void FeedConsumer::run() {
   Backoff fetch_backoff{std::chrono::milliseconds(5), std::chrono::milliseconds(200), std::chrono::milliseconds(5)};
   auto last_check = std::chrono::steady_clock::now();
   bool failing = false;
+  // Drops the subscription together with the connection, in the order NATS.c 3.4.1 needs:
+  // unacknowledged messages first (they point at their subscription; they are redelivered),
+  // then the connection closed (no inbound message can reach a destroyed subscription: the
+  // 3.4.1 crash fixed only in 3.6), then the subscription destroyed.
   auto drop_sub = [&] {
+    for (auto& u : unacked) natsMsg_Destroy(u.second);
+    unacked.clear();
+    if (conn.nc() != nullptr) natsConnection_Close(conn.nc());
     if (sub != nullptr) natsSubscription_Destroy(sub);
     sub = nullptr;
+    conn.close();
   };
   auto fail = [&](const Status& st) {
     if (!failing) std::cerr << "rxportal: feed consumer: " << st.to_string() << " (retrying)\n";
@@ -200,7 +208,10 @@ void FeedConsumer::run() {
       jsErrCode jerr = static_cast<jsErrCode>(0);
       natsStatus s = js_GetConsumerInfo(&ci, conn.js(), o_.stream.c_str(), o_.durable.c_str(), nullptr, &jerr);
       jsConsumerInfo_Destroy(ci);
-      if (s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr || jerr == JSStreamNotFoundErr) drop_sub();
+      if (s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr || jerr == JSStreamNotFoundErr) {
+        drop_sub();
+        continue;  // reconnect, then subscribe again (creating the durable consumer)
+      }
     }
     if (sub == nullptr) {
       jsSubOptions so;
@@ -214,6 +225,10 @@ void FeedConsumer::run() {
       natsStatus s = js_PullSubscribe(&sub, conn.js(), o_.subject.c_str(), o_.durable.c_str(), nullptr, &so, &jerr);
       if (s != NATS_OK) {
         sub = nullptr;
+        if (jerr == JSStreamNotFoundErr) {  // the publisher has not created it yet: not a failure
+          sleep_unless(stop_requested_, conn_backoff.step());
+          continue;
+        }
         fail(nats_failure("pull subscription", s, jerr));
         continue;
       }
@@ -266,8 +281,7 @@ void FeedConsumer::run() {
     for (Pulled& p : batch)
       if (p.msg != nullptr) unacked.emplace_back(p.event->position, p.msg);
   }
-  for (auto& u : unacked) natsMsg_Destroy(u.second);  // unacknowledged: redelivered later
-  drop_sub();
+  drop_sub();  // unacknowledged messages are redelivered to the next consumer
 }
 
 }  // namespace rxp::projections

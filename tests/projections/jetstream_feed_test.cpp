@@ -126,6 +126,12 @@ BOOST_AUTO_TEST_CASE(killing_nats_server_mid_stream_loses_nothing) {
   append_in_batches(t, traffic, 20, 10);
   nats.kill9();
   nats.start();
+  // A backlog being published when the server dies.
+  BOOST_REQUIRE(append_traffic(t, traffic, 3000).is_ok());
+  uint64_t before = feed.publisher.published();
+  BOOST_REQUIRE(eventually([&] { return feed.publisher.published() > before + 200; }));
+  nats.kill9();
+  nats.start();
   require_caught_up(t, feed);
   require_stream_holds_everything(t, nats.url());
   check_equal_to_rebuild(t);
@@ -213,5 +219,27 @@ BOOST_AUTO_TEST_CASE(malformed_and_forged_messages_are_rejected_and_the_consumer
   BOOST_CHECK(eventually([&] { return feed.consumer.rejected() >= 5; }));
   BOOST_CHECK_EQUAL(feed.consumer.rejected(), 5u);
   BOOST_CHECK(feed.runner->background_status().is_ok());
+  check_equal_to_rebuild(t);
+}
+
+BOOST_AUTO_TEST_CASE(a_restarted_consumer_resumes_from_its_checkpoint) {
+  NatsServer nats;
+  TestLog t;
+  Traffic traffic(29);
+  {
+    Feed feed(t, nats.url());
+    append_in_batches(t, traffic, 10, 10);
+    require_caught_up(t, feed);
+  }
+  // Events committed while no consumer runs, then a new process's feed on the same read model
+  // and the same durable consumer: unacknowledged messages come again, nothing applies twice.
+  BOOST_REQUIRE(append_traffic(t, traffic, 150).is_ok());
+  {
+    Feed feed(t, nats.url());
+    append_in_batches(t, traffic, 10, 10);
+    require_caught_up(t, feed);
+    BOOST_CHECK_GT(feed.consumer.accepted(), 0u);
+    BOOST_CHECK(feed.runner->background_status().is_ok());
+  }
   check_equal_to_rebuild(t);
 }
