@@ -137,8 +137,13 @@ Result<uint64_t> FeedConnection::last_position() {
     if (s != NATS_OK) return nats_failure("stream message lookup", s, jerr);
     auto e = decode_feed_frame(BytesView(reinterpret_cast<const uint8_t*>(natsMsg_GetData(m)),
                                          static_cast<size_t>(natsMsg_GetDataLength(m))));
+    // Only a publisher's message counts: a frame with its position as Nats-Msg-Id. Anything
+    // else someone put on the subject is walked past.
+    const char* id = nullptr;
+    bool ours = e && natsMsgHeader_Get(m, "Nats-Msg-Id", &id) == NATS_OK && id != nullptr &&
+                std::to_string(e->position) == id;
     natsMsg_Destroy(m);
-    if (e) return e->position;
+    if (ours) return e->position;
   }
   return uint64_t{0};
 }

@@ -60,7 +60,8 @@ class FeedConnection {
 
   // Creates the stream (file storage, dedup window) or updates its configuration.
   Status ensure_stream();
-  // The position of the newest well-formed event message in the stream; 0 when none.
+  // The position of the newest publisher's message (a frame whose Nats-Msg-Id is its
+  // position) among the last 1024 messages of the stream; 0 when none.
   Result<uint64_t> last_position();
 
  private:

@@ -76,6 +76,7 @@ Status FeedPublisher::sync(FeedConnection& conn, bool ensure_stream) {
   }
   if (next != next_.load()) ++resyncs_;
   next_ = next;
+  chained_ = false;  // the stream's last message may not be next - 1 (empty, or not a frame)
   return Status::ok();
 }
 
@@ -90,10 +91,14 @@ Status FeedPublisher::publish_from_store(FeedConnection& conn, bool& idle) {
     if (e.position != next_.load() + i)
       return Status(ErrorCode::kCorruption, "position " + std::to_string(next_.load() + i) + " is missing from the store");
     Bytes frame = encode_feed_frame(e);
-    std::string id = std::to_string(e.position);
+    std::string id = std::to_string(e.position), previous = std::to_string(e.position - 1);
     jsPubOptions po;
     jsPubOptions_Init(&po);
     po.MsgId = id.c_str();
+    // Each message requires its predecessor to be the stream's last: a stale publish that
+    // NATS.c re-sends after a reconnect, past messages the restarted server lost, is refused
+    // instead of leaving a hole the resync could not see.
+    if (chained_ || i > 0) po.ExpectLastMsgId = previous.c_str();
     natsStatus s = js_PublishAsync(conn.js(), o_.subject.c_str(), frame.data(), static_cast<int>(frame.size()), &po);
     if (s != NATS_OK) return nats_failure("publish", s);
   }
@@ -111,6 +116,7 @@ Status FeedPublisher::publish_from_store(FeedConnection& conn, bool& idle) {
     return Status(ErrorCode::kIo, "JetStream refused a publish");
   next_ += page->size();
   published_ += page->size();
+  chained_ = true;
   return Status::ok();
 }
 

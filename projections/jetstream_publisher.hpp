@@ -2,7 +2,9 @@
 //
 // Each event goes out as a feed frame (feed_frame.hpp: the stored, encrypted bytes; never a
 // plaintext) on FeedOptions::subject with Nats-Msg-Id = its global position, so a re-published
-// position inside the stream's duplicate window is dropped by the server.
+// position inside the stream's duplicate window is dropped by the server, and (except the
+// first after a resync) with Nats-Expected-Last-Msg-Id = position - 1, so the stream never
+// gets a hole: a publish whose predecessor the server lost is refused and triggers a resync.
 // The store is the only system of record: nats-server 2.9 acknowledges a write before it is on
 // disk, so whenever the publisher (re)connects, sees a publish fail, or finds on its periodic
 // check that the stream has fallen behind, it asks the stream for the last position it still
@@ -49,7 +51,8 @@ class FeedPublisher {
   std::atomic<uint64_t> resyncs_{0};
   std::atomic<bool> connected_{false};
   std::atomic<bool> stop_requested_{false};
-  bool warned_ahead_ = false;  // the publisher thread's: log "stream ahead" once per episode
+  bool warned_ahead_ = false;
+  bool chained_ = false;  // the stream's last message is next_ - 1 (publisher thread only)  // the publisher thread's: log "stream ahead" once per episode
   std::thread thread_;
 };
 
