@@ -45,7 +45,14 @@ void check_equal_to_rebuild(TestLog& t) {
   BOOST_CHECK(live == rebuilt_read_model(t));
 }
 
+// NATS.c's library threads are stopped before the process exits (not during exit handlers).
+struct NatsLibrary {
+  ~NatsLibrary() { nats_Close(); }
+};
+
 }  // namespace
+
+BOOST_TEST_GLOBAL_FIXTURE(NatsLibrary);
 
 BOOST_AUTO_TEST_CASE(published_messages_equal_the_store_and_republishing_adds_no_duplicates) {
   NatsServer nats;

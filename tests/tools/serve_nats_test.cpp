@@ -11,6 +11,14 @@
 using namespace rxp::clitest;
 using namespace rxp::testkit;
 
+namespace {
+// NATS.c's library threads are stopped before the process exits (not during exit handlers).
+struct NatsLibrary {
+  ~NatsLibrary() { nats_Close(); }
+};
+}  // namespace
+BOOST_TEST_GLOBAL_FIXTURE(NatsLibrary);
+
 BOOST_AUTO_TEST_CASE(serve_publishes_the_log_to_jetstream) {
   NatsServer nats;
   TempDir tmp;
