@@ -69,7 +69,7 @@ Result<events::EventHeader> checked_header(const events::RawEvent& raw) {
 }  // namespace
 
 ProjectionRunner::ProjectionRunner(events::EventLog& log, RunnerOptions options)
-    : log_(log), options_(std::move(options)) {
+    : log_(log), options_(std::move(options)), store_source_(log.store()) {
   if (options_.page_size == 0) options_.page_size = 1;
 }
 
@@ -111,10 +111,10 @@ ProjectionRunner::Entry* ProjectionRunner::find(const std::string& name) const {
 
 Result<size_t> ProjectionRunner::step() {
   std::lock_guard lock(step_mu_);
-  return step_locked();
+  return step_locked(store_source_);
 }
 
-Result<size_t> ProjectionRunner::step_locked() {
+Result<size_t> ProjectionRunner::step_locked(EventSource& source) {
   if (entries_.empty()) return size_t{0};
   auto txn = ReadModelTxn::begin(*db_);
   if (!txn) return txn.status();
@@ -129,7 +129,7 @@ Result<size_t> ProjectionRunner::step_locked() {
     entries_[p]->checkpoint = *cp;
     low = std::min(low, *cp);
   }
-  auto raws = log_.store().read_all(low + 1, options_.page_size);
+  auto raws = source.read(low + 1, options_.page_size);
   if (!raws) return raws.status();
   if (raws->empty()) return size_t{0};  // nothing new; the transaction rolls back
 
@@ -177,7 +177,7 @@ Status ProjectionRunner::catch_up() {
   if (!head) return head.status();
   for (;;) {
     std::lock_guard lock(step_mu_);
-    auto n = step_locked();
+    auto n = step_locked(store_source_);
     if (!n) return n.status();
     uint64_t low = std::numeric_limits<uint64_t>::max();
     for (const auto& e : entries_) low = std::min(low, e->checkpoint.load());
@@ -208,9 +208,13 @@ Status ProjectionRunner::background_status() const {
 }
 
 void ProjectionRunner::run() {
+  EventSource& source = options_.source != nullptr ? *options_.source : store_source_;
   Status failure;
   while (!stop_requested_.load()) {
-    Result<size_t> n = step();
+    Result<size_t> n = [&] {
+      std::lock_guard lock(step_mu_);
+      return step_locked(source);
+    }();
     if (!n) {
       failure = n.status();
       break;
@@ -221,9 +225,8 @@ void ProjectionRunner::run() {
     if (entries_.empty()) low = 0;
     // Wakes at once on this process's commits; the timeout bounds the delay for other
     // processes' commits and for stop().
-    auto head = log_.store().wait_beyond(low, options_.poll);
-    if (!head) {
-      failure = head.status();
+    if (Status st = source.wait(low, options_.poll); !st) {
+      failure = st;
       break;
     }
   }

@@ -16,6 +16,10 @@
 // them and catches up from position 1. Until it has caught up, readers see a partial read
 // model; the lag tells them how far behind it is.
 //
+// The background thread reads from options.source when one is given (the JetStream feed),
+// from the store otherwise; catch_up(), step() and rebuild() always read the store, so a
+// caller that needs its own writes reflected never waits on the feed.
+//
 // Metrics: lag(name) = head position - checkpoint, in events.
 // Thread-safety: every method may be called from any thread; steps are serialized by a mutex.
 // The EventLog (and its store and key ring) must outlive the runner, which owns its projections
@@ -30,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "projections/event_source.hpp"
 #include "projections/projection.hpp"
 
 namespace rxp::projections {
@@ -38,6 +43,8 @@ struct RunnerOptions {
   std::string db_path;                          // DIR/projections.db
   size_t page_size = 8192;                      // at most this many events per transaction
   std::chrono::milliseconds poll{100};          // background: longest wait between head checks
+  EventSource* source = nullptr;                // background source; null: the store. Not owned,
+                                                // must outlive the runner's background thread
 };
 
 struct ProjectionState {
@@ -80,11 +87,12 @@ class ProjectionRunner {
   };
   ProjectionRunner(events::EventLog& log, RunnerOptions options);
   Entry* find(const std::string& name) const;
-  Result<size_t> step_locked();
+  Result<size_t> step_locked(EventSource& source);
   void run();
 
   events::EventLog& log_;
   RunnerOptions options_;
+  StoreSource store_source_;
   std::unique_ptr<ReadModelDb> db_;
   std::vector<std::unique_ptr<Entry>> entries_;
   std::mutex step_mu_;  // guards db_ and the steps

@@ -18,6 +18,15 @@ BackgroundJobs::~BackgroundJobs() { stop(); }
 Status BackgroundJobs::start() {
   projections::RunnerOptions ro;
   ro.db_path = projections::projections_db_path(options_.data_dir);
+  if (!options_.nats_url.empty()) {
+    projections::FeedOptions fo;
+    fo.url = options_.nats_url;
+    feed_publisher_ = std::make_unique<projections::FeedPublisher>(log_.store(), fo);
+    feed_consumer_ = std::make_unique<projections::FeedConsumer>(log_.store(), fo);
+    if (Status st = feed_publisher_->start(); !st) return st;
+    if (Status st = feed_consumer_->start(); !st) return st;
+    ro.source = feed_consumer_.get();
+  }
   auto runner = projections::ProjectionRunner::open(log_, projections::make_projections(), ro);
   if (!runner) return runner.status();
   runner_ = std::move(runner.value());
@@ -39,7 +48,9 @@ void BackgroundJobs::stop() {
   if (sweeper_.joinable()) sweeper_.join();
   if (checkpointer_.joinable()) checkpointer_.join();
   raiser_.stop();
-  if (runner_) runner_->stop();
+  if (runner_) runner_->stop();  // before its source, the feed consumer
+  if (feed_consumer_) feed_consumer_->stop();
+  if (feed_publisher_) feed_publisher_->stop();
 }
 
 void BackgroundJobs::sweep_loop() {

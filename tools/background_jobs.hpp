@@ -7,7 +7,9 @@
 //
 // Each runs on its own thread; none touches a CAF worker (the sweep's commands go through
 // Runtime::call from the sweep thread). start() catches the read models up before it returns,
-// so the API never serves a view that is far behind at start-up.
+// so the API never serves a view that is far behind at start-up. With a NATS URL, the JetStream
+// feed's publisher runs too and the runner's background thread reads from the feed's consumer
+// (catch_up for read-your-writes still reads the store).
 // Thread-safety: start/stop from one thread. The EventLog, Runtime and Clock must outlive it.
 #pragma once
 
@@ -20,6 +22,8 @@
 
 #include "actors/runtime.hpp"
 #include "projections/alert_raiser.hpp"
+#include "projections/jetstream_consumer.hpp"
+#include "projections/jetstream_publisher.hpp"
 #include "projections/runner.hpp"
 
 namespace rxp::cli {
@@ -30,6 +34,8 @@ struct BackgroundOptions {
   uint64_t checkpoint_every_events = 10000;                          // N; 0: never by count
   std::chrono::milliseconds checkpoint_every{std::chrono::minutes(10)};  // T, by the clock
   std::chrono::milliseconds checkpoint_poll{std::chrono::seconds(1)};   // how often N and T are looked at
+  std::string nats_url;  // non-empty: publish committed events to JetStream and feed the
+                         // projection runner from its durable consumer (--bus nats)
 };
 
 class BackgroundJobs {
@@ -50,6 +56,8 @@ class BackgroundJobs {
   actors::Runtime& runtime_;
   const Clock& clock_;
   BackgroundOptions options_;
+  std::unique_ptr<projections::FeedPublisher> feed_publisher_;  // --bus nats only
+  std::unique_ptr<projections::FeedConsumer> feed_consumer_;    // the runner's source then
   std::unique_ptr<projections::ProjectionRunner> runner_;
   projections::AlertRaiser raiser_;
   std::atomic<uint64_t> removed_{0};

@@ -73,3 +73,11 @@ inline double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 }  // namespace rxp::cli
+
+namespace CLI {
+class App;
+}
+namespace rxp::cli {
+// rxportal bench feed (issue 7, tools/bench_feed.cpp): added under the bench subcommand.
+void add_bench_feed(CLI::App& app, int& exit_code);
+}  // namespace rxp::cli

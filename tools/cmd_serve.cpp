@@ -1,5 +1,5 @@
 // rxportal serve --data DIR [--listen 127.0.0.1:8443] [--cert F --key F] [--threads N]
-// [--rate-per-source R]: the HTTPS edge (api/) over the actor runtime, until SIGINT or SIGTERM.
+// [--rate-per-source R] [--bus local|nats --nats URL]: the HTTPS edge (api/) over the actor runtime, until SIGINT or SIGTERM.
 #include <pthread.h>
 #include <signal.h>
 
@@ -12,6 +12,7 @@
 #include "api/http_server.hpp"
 #include "api/tls.hpp"
 #include "projections/catalog.hpp"
+#include "projections/jetstream_common.hpp"
 #include "projections/query_service.hpp"
 #include "tools/background_jobs.hpp"
 #include "tools/cli_common.hpp"
@@ -30,6 +31,8 @@ struct ServeOptions {
   double rate_per_account = api::EdgeOptions{}.account_rate.per_second;
   uint64_t checkpoint_events = BackgroundOptions{}.checkpoint_every_events;
   uint64_t checkpoint_seconds = 600;
+  std::string bus = "local";  // local | nats (the JetStream feed, issue 7)
+  std::string nats;
 };
 
 void print_how_to_log_in(const std::string& base, const std::string& cert) {
@@ -53,6 +56,14 @@ int run_serve(const ServeOptions& o) {
     return report(Status(ErrorCode::kInvalidArgument, "--rate-per-source must be 1..1000000"));
   if (!(o.rate_per_account >= 1 && o.rate_per_account <= 1e6))
     return report(Status(ErrorCode::kInvalidArgument, "--rate-per-account must be 1..1000000"));
+  if (o.bus != "local" && o.bus != "nats") return report(Status(ErrorCode::kInvalidArgument, "--bus must be local or nats"));
+  if ((o.bus == "nats") != !o.nats.empty())
+    return report(Status(ErrorCode::kInvalidArgument, "--nats URL goes with --bus nats, and only with it"));
+  if (o.bus == "nats") {
+    projections::FeedOptions fo;
+    fo.url = o.nats;
+    if (Status st = projections::check_feed_options(fo); !st) return report(st);  // never echoes the URL
+  }
   std::string host;
   uint16_t port = 0;
   if (Status st = api::parse_listen(o.listen, host, port); !st) return report(st);
@@ -87,6 +98,7 @@ int run_serve(const ServeOptions& o) {
   bo.data_dir = o.data;
   bo.checkpoint_every_events = o.checkpoint_events;
   bo.checkpoint_every = std::chrono::seconds(o.checkpoint_seconds);
+  bo.nats_url = o.nats;
   BackgroundJobs jobs(*data->log, runtime, SystemClock::instance(), bo);
   if (Status st = jobs.start(); !st) return report(st);
   projections::QueryService queries(projections::projections_db_path(o.data));
@@ -165,6 +177,8 @@ void add_serve(CLI::App& app, int& exit_code) {
   sub->add_option("--checkpoint-every-seconds", o->checkpoint_seconds,
                   "... and at least this often while anything is new (default 600)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{86400 * 7}));
+  sub->add_option("--bus", o->bus, "Where the projections get committed events: local (the store) or nats");
+  sub->add_option("--nats", o->nats, "With --bus nats: NATS server URL, nats://HOST:PORT (JetStream enabled)");
   sub->callback([o, &exit_code] { exit_code = run_serve(*o); });
 }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "infra/secure.hpp"
+#include "tools/bench.hpp"
 #include "tools/cli_common.hpp"
 
 namespace {
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   rxp::cli::add_siem(app, exit_code);
   rxp::cli::add_breach_scope(app, exit_code);
   rxp::cli::add_checkpoint(app, exit_code);
+  rxp::cli::add_bench_feed(app, exit_code);  // under "bench": after add_bench
   if (const char* word = unknown_subcommand(app, argc, argv)) {
     std::cerr << "rxportal: usage: unknown subcommand '" << word << "' (see --help)\n";
     return rxp::cli::kExitUsage;
