@@ -48,5 +48,6 @@ void add_projections(CLI::App& app, int& exit_code);
 void add_audit(CLI::App& app, int& exit_code);
 void add_serve(CLI::App& app, int& exit_code);
 void add_siem(CLI::App& app, int& exit_code);
+void add_drill(CLI::App& app, int& exit_code);
 
 }  // namespace rxp::cli

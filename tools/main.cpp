@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   rxp::cli::add_audit(app, exit_code);
   rxp::cli::add_serve(app, exit_code);
   rxp::cli::add_siem(app, exit_code);
+  rxp::cli::add_drill(app, exit_code);
   if (const char* word = unknown_subcommand(app, argc, argv)) {
     std::cerr << "rxportal: usage: unknown subcommand '" << word << "' (see --help)\n";
     return rxp::cli::kExitUsage;
