@@ -108,3 +108,24 @@ BOOST_AUTO_TEST_CASE(the_html_page_is_self_contained) {
   for (const char* external : {"http:", "https:", "//", "src=", "href", "url(", "@import", "<script", "<link"})
     BOOST_TEST(html.find(external) == std::string::npos, external);
 }
+
+BOOST_AUTO_TEST_CASE(the_cli_lists_scenarios_and_names_bad_arguments) {
+  const std::string bin = testkit::rxportal_bin();
+  auto list = testkit::run_command(bin + " drill list");
+  BOOST_TEST(list.exit_code == 0);
+  for (const auto& s : sim::scenarios()) BOOST_TEST(list.out.find(s.name) != std::string::npos, s.name);
+  struct Bad {
+    const char* args;
+    const char* named;
+  };
+  for (const Bad& b : {Bad{"drill run no-such --seed 1 --report /nonexistent/r.json", "NAME"},
+                       Bad{"drill run tamper --seed x --report /nonexistent/r.json", "--seed"},
+                       Bad{"drill run tamper --seed 1 --report /nonexistent/r.json --patients 1", "--patients"},
+                       Bad{"drill run tamper --seed 1 --report /nonexistent/r.json --staff 2", "--staff"},
+                       Bad{"drill run tamper --seed 1 --report /nonexistent/r.json --days 0", "--days"},
+                       Bad{"drill run tamper --seed 1", "--report"}}) {
+    auto r = testkit::run_command(bin + " " + b.args);
+    BOOST_TEST(r.exit_code == 2, b.args);
+    BOOST_TEST(r.err.find(b.named) != std::string::npos, b.args << ": " << r.err);
+  }
+}
