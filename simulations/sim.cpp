@@ -202,19 +202,23 @@ void Sim::note_exposure(const std::string& pid, const std::string& section) {
 
 Status Sim::detect() {
   RXP_RETURN_IF_ERROR(raiser_->catch_up());
-  // The alerts appended by this catch-up: read back from the log, stamped with the tick time.
+  // The alerts appended by this catch-up: read back from the log (only alert/ streams are
+  // decrypted), stamped with the tick time.
   uint64_t h = head();
   while (alerts_seen_through_ < h) {
-    auto page = log_->read_all(alerts_seen_through_ + 1, 4096);
+    auto page = store_->read_all(alerts_seen_through_ + 1, 4096);
     if (!page) return page.status();
     if (page->empty()) break;
-    for (const auto& e : *page) {
-      alerts_seen_through_ = e.header.position;
-      if (!e.payload) continue;
-      const auto* a = std::get_if<events::AlertRaised>(&*e.payload);
+    for (const auto& raw : *page) {
+      alerts_seen_through_ = raw.position;
+      if (raw.stream_id.rfind(projections::kAlertStreamPrefix, 0) != 0) continue;
+      auto e = log_->open(raw);
+      if (!e) return e.status();
+      if (!e->payload) continue;
+      const auto* a = std::get_if<events::AlertRaised>(&*e->payload);
       if (a == nullptr) continue;
       alerts.push_back({a->rule, a->severity, a->user_id, a->patient_id, a->evidence, a->score,
-                        e.header.occurred_at_us, clock.now_us()});
+                        e->header.occurred_at_us, clock.now_us()});
     }
   }
   return Status::ok();
