@@ -178,7 +178,9 @@ Result<nlohmann::json> run_drill(const DrillOptions& o) {
   ScenarioRun run;
   run.info = *info;
   for (int d = 0; d < o.days; ++d) plan_day(sim, schedule, start + d * kDay);
-  RXP_RETURN_IF_ERROR(plan_scenario(sim, schedule, start + (o.days - 1) * kDay, run));
+  // The attack starts at a seeded offset into the hour, not on a detection tick.
+  const int64_t attack_day = start + (o.days - 1) * kDay + sim.rand_between(0, 299) * kSecond;
+  RXP_RETURN_IF_ERROR(plan_scenario(sim, schedule, attack_day, run));
   RXP_RETURN_IF_ERROR(schedule.run_until(sim, start + o.days * kDay + 8 * kHour));
   sim.settle();
   RXP_RETURN_IF_ERROR(sim.detect());

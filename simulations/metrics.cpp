@@ -76,11 +76,18 @@ Result<Detection> measure(Sim& sim, const ScenarioRun& run) {
     d.detected_at_us = first_true;
     d.attacker_caught = d.true_alerts > 0;
   } else {
-    // The scenario's own check is the detector: one finding, true when it names the damage.
+    // The scenario's own check is the detector: one finding, a true alert when it names the
+    // damage; the anomaly detector's alerts of the run are all false ones here.
     d.detected_at_us = run.found ? run.found_at_us : std::nullopt;
     d.attacker_caught = run.found;
     d.recall = run.found ? 1.0 : 0.0;
-    if (run.found) d.precision = 1.0;
+    if (run.found) {
+      ++d.true_alerts;
+      ++d.by_rule[run.info.detection].true_alerts;
+      d.true_alert_times_us.push_back(*run.found_at_us);
+    }
+    if (d.true_alerts + d.false_alerts > 0)
+      d.precision = static_cast<double>(d.true_alerts) / static_cast<double>(d.true_alerts + d.false_alerts);
   }
   if (d.detected_at_us && sim.truth.action_count > 0)
     d.time_to_detect_s = static_cast<double>(*d.detected_at_us - sim.truth.first_us) / 1e6;

@@ -3,7 +3,8 @@
 // - An alert is true when one of its evidence positions is an event of a malicious action.
 // - time_to_detect_s: simulated seconds from the first malicious action to the detection
 //   tick that raised the first true alert (or to the scenario's own check: verify for
-//   tampering, the external report for a copied key).
+//   tampering, the external report for a copied key; that finding then counts as the one true
+//   alert, and the anomaly detector's alerts of the run as false ones).
 // - precision = true / (true + false alerts); recall = malicious actions with an event among
 //   a true alert's evidence / malicious actions (labelled actions that appended events).
 // - auc: every event of a kind the detector judges (and every malicious event) is scored by

@@ -129,12 +129,16 @@ std::optional<policy::Subject> Sim::authenticate(const std::string& session_id, 
   return s;
 }
 
-bool Sim::ensure_session(Person& p) {
-  if (!p.session_id.empty() && authenticate(p.session_id, p.token, p.device)) return true;
+std::optional<policy::Subject> Sim::session_subject(Person& p) {
+  if (!p.session_id.empty())
+    if (auto s = authenticate(p.session_id, p.token, p.device)) return s;
   p.session_id.clear();
   ++count.relogins;
-  return login(p, p.device, p.ip);
+  if (!login(p, p.device, p.ip)) return std::nullopt;
+  return authenticate(p.session_id, p.token, p.device);
 }
+
+bool Sim::ensure_session(Person& p) { return session_subject(p).has_value(); }
 
 bool Sim::step_up(Person& p) {
   if (!ensure_session(p)) return false;
@@ -159,8 +163,7 @@ actors::RecordReply Sim::record(Person& p, const std::string& pid, record::Recor
   actors::RecordReply reply;
   reply.outcome = record::Outcome::kForbidden;
   reply.reason = "unauthenticated";
-  if (!ensure_session(p)) return reply;
-  auto subject = authenticate(p.session_id, p.token, p.device);
+  auto subject = session_subject(p);  // one Authenticate per command, as the edge does
   if (!subject) return reply;
   ++count.commands;
   reply = rt_->call(actors::RecordRequest{pid, *subject, p.session_id, "corr-sim", std::move(cmd)});

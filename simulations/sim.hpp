@@ -136,6 +136,8 @@ class Sim {
   bool login(Person& p, const std::string& device, const std::string& ip);
   // The session still answers (re-logs in from the usual device when it ended).
   bool ensure_session(Person& p);
+  // The subject of p's live session (after logging in again when it ended).
+  std::optional<policy::Subject> session_subject(Person& p);
   bool step_up(Person& p);  // TOTP step-up on the live session
   void logout(Person& p);
   // The subject the edge would build for p's session presented from `device`; nullopt when
