@@ -112,7 +112,7 @@ json build_report(const DrillOptions& o, Sim& sim, const ScenarioRun& run, const
                         {"attacker_source", sim.truth.attacker_source},
                         {"window", {{"from_us", sim.truth.first_us}, {"to_us", sim.truth.last_us}}},
                         {"exposure", {{"patients", exposure_json(sim.truth)}}}}},
-      {"breach_scope_exact", nullptr},  // LEAD: wire compute_breach_scope (runbook.cpp compute_scope)
+      {"breach_scope_exact", rb.breach_scope_exact ? json(*rb.breach_scope_exact) : json(nullptr)},
       {"breach_scope", nullptr},
       {"runbook", steps},
       {"notification", {{"discovered_at", format_rfc3339_us(rb.notice.discovered_us)},

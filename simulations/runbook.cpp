@@ -187,8 +187,7 @@ Result<RunbookResult> run_runbook(Sim& sim, ScenarioRun& run, const Detection& d
     return st;
   }));
   out.steps.push_back(timed(sim, "scope", [&](StepResult& r) {
-    std::optional<bool> exact;
-    Status st = compute_scope(sim, run, discovered, exact);
+    Status st = compute_scope(sim, run, discovered, out.breach_scope_exact);
     if (!st.is_ok()) {
       r.status = "not_implemented";
       r.detail = "breach scope not wired yet (LEAD); ground truth: " + std::to_string(sim.truth.exposure.size()) +

@@ -21,6 +21,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,7 +56,21 @@ struct RunbookResult {
   size_t evidence_events = 0;
   KeyCheck key;
   bool verified_after_recovery = false;
+  std::optional<bool> breach_scope_exact;  // null in the report until compute_scope is wired
 };
+
+// True when `patients` (anything with .patient_id and .sections, e.g. BreachScope::patients)
+// names exactly the ground truth's exposed patients, each with exactly its sections.
+template <class Patients>
+bool matches_truth(const GroundTruth& truth, const Patients& patients) {
+  if (patients.size() != truth.exposure.size()) return false;
+  for (const auto& p : patients) {
+    auto it = truth.exposure.find(p.patient_id);
+    if (it == truth.exposure.end()) return false;
+    if (std::set<std::string>(p.sections.begin(), p.sections.end()) != it->second.sections) return false;
+  }
+  return true;
+}
 
 // `stem`: the report path without its extension; evidence and letters go next to it.
 Result<RunbookResult> run_runbook(Sim& sim, ScenarioRun& run, const Detection& detection, const std::string& stem);
@@ -63,9 +78,9 @@ Result<RunbookResult> run_runbook(Sim& sim, ScenarioRun& run, const Detection& d
 // LEAD: wire the signed checkpoint (other branch). Returns kInternal "not implemented" for now.
 Status preserve_signed_checkpoint(Sim& sim, const std::string& stem);
 // LEAD: wire compute_breach_scope (projections/breach_scope.hpp, other branch): query
-// {by actor (insiders) or session (token victims), from first malicious action, to discovery,
-// discovered_us}, then compare BreachScope.patients with sim.truth.exposure (patient ids and
-// sections) to set breach_scope_exact. Returns kInternal "not implemented" for now.
+// {by kActor sim.truth.attacker_user_id (insiders) or the victim's kSession, from_us =
+// sim.truth.first_us, to_us = discovered_us, discovered_us}, then
+// exact = matches_truth(sim.truth, scope->patients). Returns kInternal "not implemented" for now.
 Status compute_scope(Sim& sim, const ScenarioRun& run, int64_t discovered_us, std::optional<bool>& exact);
 
 }  // namespace rxp::sim

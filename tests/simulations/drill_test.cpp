@@ -9,6 +9,7 @@
 
 #include "simulations/drill.hpp"
 #include "simulations/metrics.hpp"
+#include "simulations/runbook.hpp"
 #include "simulations/scenarios.hpp"
 #include "tests/testkit/testkit.hpp"
 
@@ -52,6 +53,21 @@ BOOST_AUTO_TEST_CASE(auc_counts_ties_as_half_and_needs_both_classes) {
   BOOST_TEST(*sim::roc_auc({{0.5, true}, {0.5, false}}) == 0.5);
   BOOST_TEST(*sim::roc_auc({{0.8, true}, {0.0, true}, {0.0, false}, {0.4, false}}) == 0.625);
   BOOST_TEST(!sim::roc_auc({{0.3, false}}).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_scope_matches_the_truth_only_with_the_same_patients_and_sections) {
+  struct Scoped {
+    std::string patient_id;
+    std::vector<std::string> sections;
+  };
+  sim::GroundTruth t;
+  t.exposure["pt-1"].patient_id = "pt-1";
+  t.exposure["pt-1"].sections = {"medications", "dosing"};
+  BOOST_TEST(sim::matches_truth(t, std::vector<Scoped>{{"pt-1", {"dosing", "medications"}}}));
+  BOOST_TEST(!sim::matches_truth(t, std::vector<Scoped>{{"pt-1", {"medications"}}}));
+  BOOST_TEST(!sim::matches_truth(t, std::vector<Scoped>{{"pt-2", {"dosing", "medications"}}}));
+  BOOST_TEST(!sim::matches_truth(t, std::vector<Scoped>{{"pt-1", {"dosing", "medications"}}, {"pt-3", {"pgx"}}}));
+  BOOST_TEST(sim::matches_truth(sim::GroundTruth{}, std::vector<Scoped>{}));
 }
 
 BOOST_AUTO_TEST_CASE(every_scenario_catches_its_attacker_at_small_scale) {
