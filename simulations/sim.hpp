@@ -149,11 +149,15 @@ class Sim {
   std::string totp_now(const Person& p) const;
 
   // ---- ground truth ----
+  // Settles before and after, so the actors' follow-ups of earlier commands stay out of the
+  // bracket and those of this action fall in it, in every run.
   template <class F>
   auto malicious(const std::string& label, F&& fn) {
+    settle();
     uint64_t before = head();
     note_action(label);
     auto result = fn();
+    settle();
     label_since(before);
     return result;
   }
