@@ -58,15 +58,21 @@ Status contain(Sim& sim, const ScenarioRun& run, StepResult& r) {
     ++roles;
     p.session_id.clear();
   }
+  std::vector<std::string> targets;
+  if (!run.stolen_session_id.empty()) targets.push_back(run.stolen_session_id);
   for (size_t who : run.revoke_sessions_of) {
     Person& p = sim.pop.people[who];
-    if (p.session_id.empty()) continue;
-    auto reply = sim.rt().call(actors::SessionRequest{p.session_id, identity::Revoke{"incident"}});
-    sessions += reply.outcome == identity::SessionOutcome::kOk;
+    if (!p.session_id.empty() && p.session_id != run.stolen_session_id) targets.push_back(p.session_id);
     p.session_id.clear();
   }
+  for (const auto& sid : targets) {
+    // Revoking a session that already ended is harmless (no event): the session actor ended
+    // the stolen one itself when its token came from another device.
+    auto reply = sim.rt().call(actors::SessionRequest{sid, identity::Revoke{"incident"}});
+    sessions += reply.outcome == identity::SessionOutcome::kOk;
+  }
   r.detail = std::to_string(roles) + " account(s) locked (every role revoked, every session ended), " +
-             std::to_string(sessions) + " session(s) revoked";
+             std::to_string(sessions) + " session(s) revoked or found already ended";
   return Status::ok();
 }
 

@@ -132,9 +132,10 @@ void plan_stolen_token(Sim& sim, Schedule& s, int64_t day, ScenarioRun& run) {
   sim.truth.attacker_source = "198.51.100.23";
   // The victim is signed in (their browser's cookie is what gets stolen).
   s.at(day + 11 * kHour - 2 * kMinute, [&sim, victim] { sim.ensure_session(sim.pop.people[victim]); });
-  s.at(day + 11 * kHour, [&sim, victim] {
+  s.at(day + 11 * kHour, [&sim, &run, victim] {
     const Person& v = sim.pop.people[victim];
     std::string session = v.session_id, token = v.token;
+    run.stolen_session_id = session;
     for (int i = 0; i < 3; ++i)
       sim.malicious("replayed session token", [&] { return sim.authenticate(session, token, "dev-attacker").has_value(); });
   });

@@ -39,6 +39,7 @@ struct ScenarioRun {
   ScenarioInfo info;
   std::vector<size_t> lock_accounts;          // people to lock out (contain)
   std::vector<size_t> revoke_sessions_of;     // people whose sessions end (contain)
+  std::string stolen_session_id;              // stolen-token: the session whose token was replayed
   // integrity_check / external_report: when and whether the scenario's own check found it.
   std::optional<int64_t> found_at_us;
   bool found = false;
