@@ -1,8 +1,5 @@
 #include "simulations/drill.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 
@@ -135,14 +132,6 @@ json build_report(const DrillOptions& o, Sim& sim, const ScenarioRun& run, const
   return r;
 }
 
-Status write_file(const std::string& path, const std::string& text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status(ErrorCode::kIo, "cannot create " + path);
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  return ok ? Status::ok() : Status(ErrorCode::kIo, "cannot write " + path);
-}
-
 }  // namespace
 
 std::string report_stem(const std::string& path) {
@@ -212,8 +201,8 @@ Result<nlohmann::json> run_drill(const DrillOptions& o) {
       {"runbook_step_wall_ms", per_step},
       {"total_wall_s", seconds_since(t0)},
   };
-  RXP_RETURN_IF_ERROR(write_file(o.report_path, report.dump(2) + "\n"));
-  RXP_RETURN_IF_ERROR(write_file(stem + ".html", render_html(report)));
+  RXP_RETURN_IF_ERROR(write_private(o.report_path, report.dump(2) + "\n"));
+  RXP_RETURN_IF_ERROR(write_private(stem + ".html", render_html(report)));
   return report;
 }
 

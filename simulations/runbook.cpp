@@ -17,14 +17,6 @@ namespace {
 constexpr int64_t kNotificationUs = 60 * kDay;  // HIPAA: without unreasonable delay, <= 60 days
 constexpr size_t kMediaNoticeResidents = 500;
 
-Status write_private(const std::string& path, const std::string& text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status(ErrorCode::kIo, "cannot create " + path);
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  return ok ? Status::ok() : Status(ErrorCode::kIo, "cannot write " + path);
-}
-
 // Times one step: simulated seconds from the clock, wall milliseconds from steady_clock.
 template <class F>
 StepResult timed(Sim& sim, const std::string& name, F&& body) {
@@ -165,6 +157,14 @@ Status recover(Sim& sim, ScenarioRun& run, RunbookResult& out, StepResult& r) {
 }
 
 }  // namespace
+
+Status write_private(const std::string& path, const std::string& text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status(ErrorCode::kIo, "cannot create " + path);
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  return ok ? Status::ok() : Status(ErrorCode::kIo, "cannot write " + path);
+}
 
 Status preserve_signed_checkpoint(Sim& sim, const std::string& stem) {
   // LEAD: wire signed checkpoint (sign the head position and hash; write stem + ".checkpoint")

@@ -72,6 +72,9 @@ bool matches_truth(const GroundTruth& truth, const Patients& patients) {
   return true;
 }
 
+// Writes `text` to `path` (created or truncated) with mode 0600: reports, evidence, letters.
+Status write_private(const std::string& path, const std::string& text);
+
 // `stem`: the report path without its extension; evidence and letters go next to it.
 Result<RunbookResult> run_runbook(Sim& sim, ScenarioRun& run, const Detection& detection, const std::string& stem);
 
