@@ -24,7 +24,8 @@ Result<size_t> AlertRaiser::step_locked() {
   for (const auto& e : *page) {
     if (e.header.position != position_.load() + 1)
       return Status(ErrorCode::kCorruption, "alert raiser: gap in positions after " + std::to_string(position_.load()));
-    DetectorState before = state_;
+    // No copy of the state per event (quadratic over a long log): the rare failed append
+    // rebuilds the state instead (restore_state_through).
     for (const Alert& alert : detect(state_, e, config_)) {
       events::AppendRequest req;
       req.stream_id = std::string(kAlertStreamPrefix) + alert.alert_id;
@@ -39,13 +40,33 @@ Result<size_t> AlertRaiser::step_locked() {
       } else if (r.status().code() == ErrorCode::kConflict) {
         ++already_;
       } else {
-        state_ = std::move(before);  // judge this event again next time
+        restore_state_through(position_.load());  // judge this event again next time
         return r.status();
       }
     }
     position_ = e.header.position;
   }
   return page->size();
+}
+
+// The detector state as it was after judging `through`: replayed from position 1 (detect is
+// deterministic). If the log cannot be read now, the next step starts again from position 1;
+// alerts raised before then conflict and are counted as already raised.
+void AlertRaiser::restore_state_through(uint64_t through) {
+  state_ = DetectorState{};
+  for (uint64_t from = 1; from <= through;) {
+    auto page = log_.read_all(from, page_size_);
+    if (!page || page->empty()) {
+      state_ = DetectorState{};
+      position_ = 0;
+      return;
+    }
+    for (const auto& e : *page) {
+      if (e.header.position > through) return;
+      (void)detect(state_, e, config_);
+      from = e.header.position + 1;
+    }
+  }
 }
 
 Status AlertRaiser::catch_up() {

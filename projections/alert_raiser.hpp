@@ -9,8 +9,10 @@
 //   the replay raises the same alerts again; the store answers those appends kConflict and
 //   they are counted as already raised (the alert exists exactly once).
 // - The cursor advances past an event only after its alerts are durably appended; an append
-//   error stops the step, the detector state is put back as it was before that event, and
-//   the event is judged again on the next step (its alerts already appended then conflict).
+//   error stops the step, the detector state is put back as it was before that event (by
+//   replaying the log up to it: copying the state for every event would make a long replay
+//   quadratic), and the event is judged again on the next step (its alerts already appended
+//   then conflict).
 // - AlertRaised carries the principal {system, role system}; its occurred_at is the time of
 //   the triggering event, so a replayed log yields byte-equal alert payloads.
 // Thread-safety: step()/catch_up() are serialized by a mutex; start() runs them on one
@@ -52,6 +54,7 @@ class AlertRaiser {
 
  private:
   Result<size_t> step_locked();
+  void restore_state_through(uint64_t position);
   events::EventLog& log_;
   DetectorConfig config_;
   size_t page_size_;

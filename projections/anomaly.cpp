@@ -70,6 +70,13 @@ struct Detector {
   const DetectorConfig& cfg;
   const events::RecordedEvent& e;
   std::vector<Alert> out;
+  double score = 0;  // the highest graded suspicion any rule gave this event
+
+  void grade(double s) { score = std::max(score, std::clamp(s, 0.0, 1.0)); }
+  // Progress toward a count threshold, scaled to the alert's own score.
+  void progress(size_t n, size_t threshold, double alert_score) {
+    grade(alert_score * std::min(1.0, static_cast<double>(n) / static_cast<double>(std::max<size_t>(threshold, 1))));
+  }
 
   int64_t now() const { return e.header.occurred_at_us; }
   const std::string& who() const { return e.header.principal.user_id; }
@@ -77,8 +84,9 @@ struct Detector {
   std::string stream_user() const { return stream_id_after(e.header.stream_id, "user/"); }
 
   void vip(const char* what) {
-    if (st.vip_patients.count(patient()))
-      out.push_back(make("vip_record_access", "medium",
+    if (!st.vip_patients.count(patient())) return;
+    grade(0.6);
+    out.push_back(make("vip_record_access", "medium",
                          std::string("a flagged (VIP) record was ") + what + " by user " + who(), e, who(),
                          patient(), {}, 0.6));
   }
@@ -92,6 +100,7 @@ struct Detector {
     double expected = std::max(u.hourly_baseline, 1.0) * cfg.volume_factor;
     bool enough_history = now() - u.baseline_since_us >= 24 * kHourUs;
     double n = static_cast<double>(u.views.size());
+    if (enough_history) grade(std::min(n / (2 * expected), u.views.size() >= cfg.volume_min ? 1.0 : 0.49));
     if (n < expected) u.volume_alerted_in_window = false;
     if (enough_history && !u.volume_alerted_in_window && u.views.size() >= cfg.volume_min && n >= expected) {
       u.volume_alerted_in_window = true;
@@ -104,6 +113,7 @@ struct Detector {
     if (off_hours(now())) {
       u.night_views.emplace_back(now(), e.header.position);
       trim(u.night_views, now(), 8 * kHourUs);
+      progress(u.night_views.size(), cfg.off_hours_views, 0.7);
       if (u.night_views.size() == cfg.off_hours_views)
         out.push_back(make("off_hours_bulk", "medium",
                            "user " + who() + " viewed " + std::to_string(cfg.off_hours_views) +
@@ -117,6 +127,7 @@ struct Detector {
     auto& u = st.users[who()];
     u.exports.emplace_back(now(), e.header.position);
     trim(u.exports, now(), kTenMinutesUs);
+    progress(u.exports.size(), cfg.export_burst, 0.8);
     if (u.exports.size() == cfg.export_burst)
       out.push_back(make("export_burst", "high",
                          "user " + who() + " exported " + std::to_string(cfg.export_burst) +
@@ -130,6 +141,7 @@ struct Detector {
     auto& u = st.users[who()];
     u.denials.emplace_back(now(), e.header.position);
     trim(u.denials, now(), cfg.window_us);
+    progress(u.denials.size(), cfg.no_care_denials, 0.7);
     if (u.denials.size() == cfg.no_care_denials)
       out.push_back(make("no_care_relationship", "medium",
                          "user " + who() + " tried " + std::to_string(cfg.no_care_denials) +
@@ -145,6 +157,7 @@ struct Detector {
       auto& u = st.users[user];
       u.failures.emplace_back(now(), e.header.position);
       trim(u.failures, now(), kTenMinutesUs);
+      progress(u.failures.size(), cfg.failed_logins, 0.8);
       if (u.failures.size() == cfg.failed_logins)
         out.push_back(make("failed_login_storm", "high",
                            std::to_string(cfg.failed_logins) + " failed passwords for user " + user +
@@ -155,6 +168,7 @@ struct Detector {
     auto& w = st.source_failures[f.source_ip];
     w.emplace_back(now(), e.header.position);
     trim(w, now(), kTenMinutesUs);
+    progress(w.size(), cfg.failed_logins, 0.8);
     if (w.size() == cfg.failed_logins)
       out.push_back(make("failed_login_storm", "high",
                          std::to_string(cfg.failed_logins) + " failed logins from one address within "
@@ -167,10 +181,21 @@ struct Detector {
     auto& u = st.users[user];
     if (s.device_hash.empty()) return;
     bool seen_before = !u.devices.empty();
-    if (u.devices.insert(s.device_hash).second && seen_before)
-      out.push_back(make("new_device_login", "low",
+    if (!u.devices.insert(s.device_hash).second || !seen_before) return;
+    grade(0.3);
+    out.push_back(make("new_device_login", "low",
                          "user " + user + " signed in from a device not seen for them before (" + s.method + ")",
                          e, user, "", {}, 0.3));
+  }
+
+  // The session actor ends a session whose token comes back with another device's
+  // fingerprint: someone holds a copy of the token (stolen cookie replayed elsewhere).
+  void on_session_ended(const events::SessionEnded& s) {
+    if (s.reason != "device_changed") return;
+    grade(0.9);
+    out.push_back(make("session_token_replay", "high",
+                       "a session token of user " + who() + " was presented from another device; the session was ended",
+                       e, who(), "", {}, 0.9));
   }
 
   void operator()(const events::RecordCreated& c) {
@@ -181,19 +206,23 @@ struct Detector {
   void operator()(const events::AccessDenied& d) { on_denied(d); }
   void operator()(const events::LoginFailed& f) { on_login_failed(f); }
   void operator()(const events::LoginSucceeded& s) { on_login_succeeded(s); }
+  void operator()(const events::SessionEnded& s) { on_session_ended(s); }
   void operator()(const events::MfaBombingSuspected& m) {
+    grade(0.9);
     out.push_back(make("mfa_bombing", "high",
                        std::to_string(m.prompts_in_window) + " sign-in approval prompts for user " + stream_user() +
                            " within ten minutes (MFA fatigue attack)",
                        e, stream_user(), "", {}, 0.9));
   }
   void operator()(const events::AuthenticatorCloneSuspected&) {
+    grade(0.9);
     out.push_back(make("authenticator_clone", "high",
                        "a security key of user " + stream_user() +
                            " reported a signature counter that went backwards (possible cloned key)",
                        e, stream_user(), "", {}, 0.9));
   }
   void operator()(const events::BreakGlassInvoked& b) {
+    grade(1.0);
     out.push_back(make("break_glass", "high",
                        "user " + who() + " used emergency access (reason " + b.reason_code +
                            "); an auditor must review it",
@@ -205,10 +234,24 @@ struct Detector {
 
 }  // namespace
 
-std::vector<Alert> detect(DetectorState& state, const events::RecordedEvent& event, const DetectorConfig& config) {
-  if (!event.payload) return {};  // shredded: nothing to judge
+namespace {
+
+Detector judge(DetectorState& state, const events::RecordedEvent& event, const DetectorConfig& config) {
   Detector d{state, config, event, {}};
-  std::visit(d, *event.payload);
+  if (event.payload) std::visit(d, *event.payload);  // shredded: nothing to judge
+  return d;
+}
+
+}  // namespace
+
+double score_event(DetectorState& state, const events::RecordedEvent& event, const DetectorConfig& config) {
+  Detector d = judge(state, event, config);
+  for (const Alert& a : d.out) d.grade(a.score);  // never below an alert the event would raise
+  return d.score;
+}
+
+std::vector<Alert> detect(DetectorState& state, const events::RecordedEvent& event, const DetectorConfig& config) {
+  Detector d = judge(state, event, config);
   // One event may trigger one rule twice (an account storm and a source storm at once):
   // later ones get a suffix, so every alert id stays unique and deterministic.
   for (size_t i = 1; i < d.out.size(); ++i)

@@ -16,6 +16,8 @@
 //   new_device_login        a login completed from a device never seen for the user
 //   authenticator_clone     AuthenticatorCloneSuspected
 //   break_glass             every BreakGlassInvoked (high; an auditor must review it)
+//   session_token_replay    SessionEnded with reason device_changed: a session token came back
+//                           with another device's fingerprint (a stolen cookie replayed)
 // Not implemented: "same surname or address" snooping: rxportal stores no names or
 // addresses, so there is nothing to compare (the VIP flag is the stand-in).
 //
@@ -76,5 +78,14 @@ struct DetectorState {
 // The alerts this event raises (usually none). Events of other kinds are ignored.
 std::vector<Alert> detect(DetectorState& state, const events::RecordedEvent& event,
                           const DetectorConfig& config = {});
+
+// The detector's suspicion of one event, raising nothing (for ROC curves and AUC in drills):
+// the highest score any rule gives it, 0 when no rule looks at it. A counting rule scores its
+// progress toward its threshold (count / threshold x the alert's score), so events below the
+// threshold still rank; an event that would raise an alert scores at least that alert's score.
+// Advances `state` exactly as detect() does: feed every event of the log, in order, to one of
+// the two functions per state.
+double score_event(DetectorState& state, const events::RecordedEvent& event,
+                   const DetectorConfig& config = {});
 
 }  // namespace rxp::projections

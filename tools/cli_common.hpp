@@ -50,5 +50,6 @@ void add_serve(CLI::App& app, int& exit_code);
 void add_siem(CLI::App& app, int& exit_code);
 void add_breach_scope(CLI::App& app, int& exit_code);
 void add_checkpoint(CLI::App& app, int& exit_code);
+void add_drill(CLI::App& app, int& exit_code);
 
 }  // namespace rxp::cli

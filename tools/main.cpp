@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   rxp::cli::add_breach_scope(app, exit_code);
   rxp::cli::add_checkpoint(app, exit_code);
   rxp::cli::add_bench_feed(app, exit_code);  // under "bench": after add_bench
+  rxp::cli::add_drill(app, exit_code);
   if (const char* word = unknown_subcommand(app, argc, argv)) {
     std::cerr << "rxportal: usage: unknown subcommand '" << word << "' (see --help)\n";
     return rxp::cli::kExitUsage;
