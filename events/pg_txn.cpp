@@ -1,0 +1,297 @@
+#include "events/pg_txn.hpp"
+
+#include <algorithm>
+
+namespace rxp::events::pgstore {
+
+using pg::Params;
+using pg::Res;
+
+namespace {
+
+// One statement for the whole buffer. The counts it returns let the caller check that every
+// DEK and event went in, that each stream advanced from exactly first-1 (no gap, no stale
+// writer) and that the head advanced from exactly the position this transaction began at.
+constexpr const char* kFlushSql = R"sql(
+WITH d AS (
+  INSERT INTO rxp_deks (dek_id, stream_id, version, kek_id, wrapped, created_at)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::bytea[], $6::int8[])
+  RETURNING 1),
+e AS (
+  INSERT INTO rxp_events (position, stream_id, version, header, payload, hash)
+  SELECT * FROM unnest($7::int8[], $8::text[], $9::int8[], $10::bytea[], $11::bytea[], $12::bytea[])
+  RETURNING 1),
+u AS (SELECT * FROM unnest($13::text[], $14::int8[], $15::int8[]) AS u (s, f, l)),
+su AS (
+  UPDATE rxp_streams st SET version = u.l FROM u
+  WHERE st.stream_id = u.s AND st.version = u.f - 1 RETURNING 1),
+si AS (
+  INSERT INTO rxp_streams (stream_id, version) SELECT s, l FROM u WHERE f = 1
+  ON CONFLICT DO NOTHING RETURNING 1),
+h AS (UPDATE rxp_head SET position = $17 WHERE id = 1 AND position = $16 RETURNING 1)
+SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM e),
+       (SELECT count(*) FROM su) + (SELECT count(*) FROM si), (SELECT count(*) FROM h)
+)sql";
+
+constexpr const char* kDekColumns = "dek_id, stream_id, version, kek_id, wrapped, created_at";
+
+Status not_written(const Status& st) {
+  return Status(st.code(), "append failed, nothing was written: " + st.message());
+}
+
+}  // namespace
+
+PgTxn::PgTxn(PgStore& store, std::unique_lock<std::mutex> lock, uint64_t head, uint64_t generation)
+    : store_(store), lock_(std::move(lock)), head_at_begin_(head), generation_(generation),
+      flushed_head_(head), next_position_(head + 1) {}
+
+PgTxn::~PgTxn() {
+  if (!done_ && store_.wconn_.healthy()) (void)store_.wconn_.exec("ROLLBACK", "rollback");
+  if (!done_) store_.known_generation_ = std::numeric_limits<uint64_t>::max();
+}
+
+bool PgTxn::hook(const char* point) {
+  return store_.options_.test_hook && store_.options_.test_hook(point, store_.wconn_.backend_pid());
+}
+
+Result<StreamHead> PgTxn::stream_head(const std::string& stream_id) {
+  if (auto it = pending_heads_.find(stream_id); it != pending_heads_.end()) return it->second;
+  if (auto it = store_.heads_.find(stream_id); it != store_.heads_.end()) return it->second;
+  auto head = read_head(stream_id);
+  if (head) {
+    if (store_.heads_.size() >= PgStore::kHeadCacheLimit) store_.heads_.clear();
+    store_.heads_[stream_id] = *head;  // read under the head lock: committed state
+  }
+  return head;
+}
+
+Result<StreamHead> PgTxn::read_head(const std::string& stream_id) {
+  Params p;
+  p.text(stream_id);
+  auto r = store_.wconn_.query(
+      "SELECT e.version, e.hash, EXISTS (SELECT 1 FROM rxp_shredded WHERE stream_id = $1) FROM (SELECT 1) one "
+      "LEFT JOIN LATERAL (SELECT version, hash FROM rxp_events WHERE stream_id = $1 "
+      "ORDER BY version DESC LIMIT 1) e ON true",
+      p, "cannot read a stream head");
+  if (!r) return r.status();
+  StreamHead head;
+  head.shredded = r->boolean(0, 2);
+  if (r->null(0, 0)) return head;
+  head.version = static_cast<uint64_t>(r->i64(0, 0));
+  Bytes h = r->bytes(0, 1);
+  if (h.size() != head.hash.size())
+    return Status(ErrorCode::kIntegrity, "stream " + stream_id + " head has a malformed hash");
+  std::copy(h.begin(), h.end(), head.hash.begin());
+  return head;
+}
+
+Status PgTxn::insert_event(const RawEvent& e) {
+  if (e.position != next_position_)
+    return Status(ErrorCode::kConflict, "position " + std::to_string(e.position) + " would leave a gap");
+  auto [it, fresh] = ranges_.try_emplace(e.stream_id, e.version, e.version);
+  if (fresh) {
+    range_order_.push_back(e.stream_id);
+  } else {
+    if (e.version != it->second.second + 1)
+      return Status(ErrorCode::kConflict, "stream " + e.stream_id + " version " + std::to_string(e.version) +
+                                              " would leave a gap");
+    it->second.second = e.version;
+  }
+  e_pos_.push_back(static_cast<int64_t>(e.position));
+  e_ver_.push_back(static_cast<int64_t>(e.version));
+  e_stream_.push_back(e.stream_id);
+  e_header_.push_back(e.header_bytes);
+  e_payload_.push_back(e.ciphertext);
+  e_hash_.push_back(e.hash);
+  if (!first_event_) first_event_ = e;
+  ++next_position_;
+  StreamHead& head = pending_heads_[e.stream_id];
+  head.version = e.version;
+  std::copy_n(e.hash.begin(), std::min(e.hash.size(), head.hash.size()), head.hash.begin());
+  return Status::ok();
+}
+
+Status PgTxn::flush() {
+  if (e_pos_.empty() && deks_.empty()) return Status::ok();
+  Params p;
+  std::vector<std::string> d_id, d_stream, d_kek;
+  std::vector<int64_t> d_ver, d_at;
+  std::vector<Bytes> d_wrapped;
+  for (const auto& d : deks_) {
+    d_id.push_back(d.dek_id);
+    d_stream.push_back(d.stream_id);
+    d_ver.push_back(d.version);
+    d_kek.push_back(d.kek_id);
+    d_wrapped.push_back(d.wrapped);
+    d_at.push_back(d.created_at_us);
+  }
+  p.text_array(d_id);
+  p.text_array(d_stream);
+  p.i64_array(d_ver);
+  p.text_array(d_kek);
+  p.bytes_array(d_wrapped);
+  p.i64_array(d_at);
+  p.i64_array(e_pos_);
+  p.text_array(e_stream_);
+  p.i64_array(e_ver_);
+  p.bytes_array(e_header_);
+  p.bytes_array(e_payload_);
+  p.bytes_array(e_hash_);
+  std::vector<int64_t> first, last;
+  for (const auto& s : range_order_) {
+    first.push_back(static_cast<int64_t>(ranges_[s].first));
+    last.push_back(static_cast<int64_t>(ranges_[s].second));
+  }
+  p.text_array(range_order_);
+  p.i64_array(first);
+  p.i64_array(last);
+  uint64_t new_head = next_position_ - 1;
+  p.i64(static_cast<int64_t>(flushed_head_));
+  p.i64(static_cast<int64_t>(new_head));
+  auto r = store_.wconn_.query(kFlushSql, p, "cannot append");
+  if (!r) return not_written(r.status());
+  if (r->i64(0, 0) != static_cast<int64_t>(deks_.size()) || r->i64(0, 1) != static_cast<int64_t>(e_pos_.size()))
+    return Status(ErrorCode::kIo, "append failed, nothing was written: the database stored fewer rows than sent");
+  if (r->i64(0, 2) != static_cast<int64_t>(range_order_.size()))
+    return Status(ErrorCode::kConflict, "append failed, nothing was written: a stream moved under a stale writer");
+  if (r->i64(0, 3) != 1)
+    return Status(ErrorCode::kConflict, "append failed, nothing was written: the head moved under a stale writer");
+  flushed_head_ = new_head;
+  e_pos_.clear();
+  e_ver_.clear();
+  e_stream_.clear();
+  e_header_.clear();
+  e_payload_.clear();
+  e_hash_.clear();
+  deks_.clear();
+  range_order_.clear();
+  ranges_.clear();
+  return Status::ok();
+}
+
+Result<std::optional<WrappedDek>> PgTxn::current_dek(const std::string& stream_id) {
+  const WrappedDek* best = nullptr;
+  for (const auto& d : deks_)
+    if (d.stream_id == stream_id && (best == nullptr || d.version > best->version)) best = &d;
+  if (best != nullptr) return std::optional<WrappedDek>(*best);
+  Params p;
+  p.text(stream_id);
+  std::string sql = "SELECT ";
+  sql += kDekColumns;
+  sql += " FROM rxp_deks WHERE stream_id = $1 ORDER BY version DESC LIMIT 1";
+  auto r = store_.wconn_.query(sql.c_str(), p, "cannot read a DEK");
+  if (!r) return r.status();
+  if (r->rows() == 0) return std::optional<WrappedDek>();
+  return std::optional<WrappedDek>(dek_of(*r, 0));
+}
+
+Status PgTxn::insert_dek(const WrappedDek& dek) {
+  deks_.push_back(dek);
+  if (!first_dek_) first_dek_ = dek;
+  return Status::ok();
+}
+
+Result<std::vector<WrappedDek>> PgTxn::all_deks() {
+  RXP_RETURN_IF_ERROR(flush());
+  std::string sql = "SELECT ";
+  sql += kDekColumns;
+  sql += " FROM rxp_deks ORDER BY dek_id";
+  auto r = store_.wconn_.query(sql.c_str(), "cannot read DEKs");
+  if (!r) return r.status();
+  std::vector<WrappedDek> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(dek_of(*r, i));
+  return out;
+}
+
+Status PgTxn::update_wrapped_dek(const WrappedDek& dek) {
+  RXP_RETURN_IF_ERROR(flush());
+  Params p;
+  p.text(dek.dek_id);
+  p.text(dek.kek_id);
+  p.bytes(dek.wrapped);
+  auto r = store_.wconn_.query("UPDATE rxp_deks SET kek_id = $2, wrapped = $3 WHERE dek_id = $1", p,
+                               "cannot rewrap a DEK");
+  return r ? Status::ok() : r.status();
+}
+
+Status PgTxn::shred_stream(const std::string& stream_id, int64_t at_us) {
+  RXP_RETURN_IF_ERROR(flush());
+  Params p;
+  p.text(stream_id);
+  p.i64(at_us);
+  auto r = store_.wconn_.query(
+      "WITH d AS (DELETE FROM rxp_deks WHERE stream_id = $1), s AS (DELETE FROM rxp_snapshots WHERE stream_id = $1) "
+      "INSERT INTO rxp_shredded (stream_id, shredded_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+      p, "cannot shred a stream");
+  if (!r) return r.status();
+  auto head = stream_head(stream_id);
+  if (!head) return head.status();
+  StreamHead& pending = pending_heads_[stream_id];
+  pending = *head;
+  pending.shredded = true;
+  return Status::ok();
+}
+
+Status PgTxn::commit() {
+  if (hook("before_flush")) store_.wconn_.cut();
+  RXP_RETURN_IF_ERROR(flush());
+  if (hook("before_commit")) store_.wconn_.cut();
+  // The generation bump and COMMIT travel in one round trip.
+  PGconn* c = store_.wconn_.raw();
+  Status st;
+  if (PQsendQuery(c, "UPDATE rxp_head SET generation = generation + 1 WHERE id = 1; COMMIT") == 0) {
+    st = Status(ErrorCode::kIo, "commit: " + pg::one_line(PQerrorMessage(c)));
+  } else {
+    if (hook("after_commit_sent")) store_.wconn_.cut();
+    while (PGresult* r = PQgetResult(c)) {
+      Status one = store_.wconn_.check(r, "commit");
+      PQclear(r);
+      if (st && !one) st = one;
+    }
+  }
+  if (st) {
+    done_ = true;
+    for (auto& [stream, head] : pending_heads_) store_.heads_[stream] = head;
+    store_.known_generation_ = generation_ + 1;
+    if (flushed_head_ > head_at_begin_) store_.notify_committed(flushed_head_);
+    return st;
+  }
+  if (store_.wconn_.healthy()) return st;  // the server refused: rolled back by the destructor
+  done_ = true;
+  store_.known_generation_ = std::numeric_limits<uint64_t>::max();
+  Status resolved = resolve_lost_commit();
+  if (resolved && flushed_head_ > head_at_begin_) store_.notify_committed(flushed_head_);
+  return resolved;
+}
+
+Status PgTxn::resolve_lost_commit() {
+  Status c = store_.reconnect(store_.wconn_);
+  if (!c)
+    return Status(ErrorCode::kIo,
+                  "commit outcome unknown: the connection to PostgreSQL was lost during COMMIT and could "
+                  "not be re-established (" + c.message() + ")");
+  Params p;
+  Result<Res> r = Status(ErrorCode::kInternal, "no evidence");
+  Bytes expected;
+  if (first_event_) {
+    p.text(first_event_->stream_id);
+    p.i64(static_cast<int64_t>(first_event_->version));
+    expected = first_event_->hash;
+    r = store_.wconn_.query("SELECT hash FROM rxp_events WHERE stream_id = $1 AND version = $2", p,
+                            "commit check");
+  } else if (first_dek_) {
+    p.text(first_dek_->dek_id);
+    expected = first_dek_->wrapped;
+    r = store_.wconn_.query("SELECT wrapped FROM rxp_deks WHERE dek_id = $1", p, "commit check");
+  } else {
+    return Status(ErrorCode::kIo, "commit outcome unknown: the connection to PostgreSQL was lost during COMMIT");
+  }
+  if (!r)
+    return Status(ErrorCode::kIo, "commit outcome unknown: the connection to PostgreSQL was lost during COMMIT (" +
+                                      r.status().message() + ")");
+  if (r->rows() == 1 && r->bytes(0, 0) == expected) return Status::ok();  // it landed
+  return Status(ErrorCode::kIo,
+                "commit failed, nothing was written: the connection to PostgreSQL was lost during COMMIT");
+}
+
+}  // namespace rxp::events::pgstore
