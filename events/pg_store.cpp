@@ -216,7 +216,10 @@ Result<std::unique_ptr<WriteTxn>> PgStore::begin_write() {
     RXP_RETURN_IF_ERROR(reconnect(wconn_));
     r = wconn_.exec_rows(sql, "cannot begin a write");
   }
-  if (!r) return r.status();
+  if (!r) {
+    if (wconn_.healthy()) (void)wconn_.exec("ROLLBACK", "rollback");  // BEGIN may have run
+    return r.status();
+  }
   if (r->rows() != 1) {
     (void)wconn_.exec("ROLLBACK", "rollback");
     return Status(ErrorCode::kCorruption, "the PostgreSQL event store has no head row");

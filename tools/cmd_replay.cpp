@@ -12,6 +12,7 @@ namespace {
 
 struct ReplayOptions {
   std::string data;
+  std::string pg;  // PostgreSQL URL; empty: the SQLite store under data
   std::string stream;
   std::string until;
 };
@@ -44,7 +45,7 @@ int run_replay(const ReplayOptions& o) {
                          "--until must be an RFC 3339 UTC time like 2026-12-04T10:00:00Z"));
   if (!o.stream.empty() && !events::is_valid_stream_id(o.stream))
     return report(Status(ErrorCode::kInvalidArgument, "--stream must look like record/<id>"));
-  auto d = open_data(o.data, /*read_only=*/true);
+  auto d = open_data(o.data, /*read_only=*/true, o.pg);
   if (!d) return report(d.status());
   auto emit = [&](const std::vector<events::RecordedEvent>& page) {
     for (const auto& e : page)
@@ -77,6 +78,7 @@ void add_replay(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ReplayOptions>();
   auto* sub = app.add_subcommand("replay", "Print decrypted events as JSON lines");
   sub->add_option("--data", o->data, "Data directory")->required();
+  add_pg_option(*sub, o->pg);
   sub->add_option("--stream", o->stream, "Only this stream, e.g. record/<patient id>");
   sub->add_option("--until", o->until, "Only events that occurred at or before this RFC 3339 time");
   sub->callback([o, &exit_code] { exit_code = run_replay(*o); });

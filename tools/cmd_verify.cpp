@@ -9,8 +9,8 @@
 namespace rxp::cli {
 namespace {
 
-int run_verify(const std::string& data) {
-  auto d = open_data(data, /*read_only=*/true);
+int run_verify(const std::string& data, const std::string& pg) {
+  auto d = open_data(data, /*read_only=*/true, pg);
   if (!d) return report(d.status());
   auto r = events::verify_log(*d->log);
   if (!r) return report(r.status());
@@ -31,9 +31,11 @@ int run_verify(const std::string& data) {
 
 void add_verify(CLI::App& app, int& exit_code) {
   auto data = std::make_shared<std::string>();
+  auto pg = std::make_shared<std::string>();
   auto* sub = app.add_subcommand("verify", "Check every hash chain, ciphertext and payload");
   sub->add_option("--data", *data, "Data directory")->required();
-  sub->callback([data, &exit_code] { exit_code = run_verify(*data); });
+  add_pg_option(*sub, *pg);
+  sub->callback([data, pg, &exit_code] { exit_code = run_verify(*data, *pg); });
 }
 
 }  // namespace rxp::cli
