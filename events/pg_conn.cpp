@@ -181,6 +181,47 @@ Result<Res> PgConn::query(const char* sql, Params& p, const char* what) {
   return r;
 }
 
+Status PgConn::pipeline(const std::vector<Step>& steps, const char* what, const std::function<void()>& after_send) {
+  if (c_ == nullptr) return Status(ErrorCode::kIo, std::string(what) + ": not connected");
+  auto lost = [&] {
+    return Status(ErrorCode::kIo, std::string(what) + ": connection lost (" + one_line(PQerrorMessage(c_)) + ")");
+  };
+  if (PQenterPipelineMode(c_) != 1) return lost();
+  bool sent = true;
+  for (const Step& s : steps) {
+    int ok = s.params != nullptr
+                 ? PQsendQueryParams(c_, s.sql, s.params->count(), s.params->types(), s.params->values(),
+                                     s.params->lengths(), s.params->formats(), 1)
+                 : PQsendQueryParams(c_, s.sql, 0, nullptr, nullptr, nullptr, nullptr, 1);
+    if (ok != 1) {
+      sent = false;
+      break;
+    }
+  }
+  // The Sync ends the pipeline even after a failed send, so that the connection stays usable.
+  if (PQpipelineSync(c_) != 1 || PQflush(c_) != 0) sent = false;
+  if (after_send) after_send();
+  Status first = sent ? Status::ok() : lost();
+  for (size_t i = 0; i < steps.size() && healthy(); ++i) {
+    PGresult* r = PQgetResult(c_);
+    if (r == nullptr) break;
+    Status st = check(r, what);
+    PQclear(r);
+    if (first && !st) first = st;
+    while (PGresult* extra = PQgetResult(c_)) PQclear(extra);  // the NULL that ends a step
+  }
+  if (healthy()) {
+    while (PGresult* r = PQgetResult(c_)) {  // up to and including the Sync's result
+      bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (sync) break;
+    }
+    PQexitPipelineMode(c_);
+  }
+  if (first && !healthy()) first = lost();
+  return first;
+}
+
 Result<Res> PgConn::query(const char* sql, const char* what) {
   Params none;
   return query(sql, none, what);

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -86,6 +87,14 @@ class PgConn {
   // One statement with binary parameters; binary results. `what` names the operation.
   Result<Res> query(const char* sql, Params& params, const char* what);
   Result<Res> query(const char* sql, const char* what);
+  // Sends every step in pipeline mode with one Sync (one round trip), calls `after_send`, then
+  // reads every result. Ok when all steps succeeded; otherwise the first failure (a step after
+  // a failed one is skipped by the server).
+  struct Step {
+    const char* sql;
+    Params* params;  // may be null
+  };
+  Status pipeline(const std::vector<Step>& steps, const char* what, const std::function<void()>& after_send);
   PGconn* raw() { return c_; }
   // ok for a successful result; otherwise the error as a Status.
   Status check(PGresult* r, const char* what);

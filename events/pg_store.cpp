@@ -36,9 +36,13 @@ const char* const kMigrations[] = {
       UNIQUE (stream_id, version));
     -- Ciphertext does not compress: store it out of line without trying.
     ALTER TABLE rxp_events ALTER COLUMN payload SET STORAGE EXTERNAL;
-    CREATE TABLE rxp_streams (         -- a stream's version only advances from version-1
-      stream_id text   PRIMARY KEY,
-      version   bigint NOT NULL);
+    -- Raises (check_violation) when an append's invariant fails, so that the statement, and
+    -- the COMMIT pipelined after it, do not take effect.
+    CREATE FUNCTION rxp_check(ok boolean, what text) RETURNS boolean LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NOT ok THEN RAISE EXCEPTION 'append refused: %', what USING ERRCODE = '23514'; END IF;
+      RETURN true;
+    END $$;
     CREATE TABLE rxp_deks (
       dek_id     text   PRIMARY KEY,
       stream_id  text   NOT NULL,
@@ -97,14 +101,14 @@ SnapshotRow snapshot_of(const Res& r) {
 
 namespace pgstore {
 
-WrappedDek dek_of(const Res& r, int row) {
+WrappedDek dek_of(const Res& r, int row, int first) {
   WrappedDek w;
-  w.dek_id = r.text(row, 0);
-  w.stream_id = r.text(row, 1);
-  w.version = static_cast<uint32_t>(r.i64(row, 2));
-  w.kek_id = r.text(row, 3);
-  w.wrapped = r.bytes(row, 4);
-  w.created_at_us = r.i64(row, 5);
+  w.dek_id = r.text(row, first);
+  w.stream_id = r.text(row, first + 1);
+  w.version = static_cast<uint32_t>(r.i64(row, first + 2));
+  w.kek_id = r.text(row, first + 3);
+  w.wrapped = r.bytes(row, first + 4);
+  w.created_at_us = r.i64(row, first + 5);
   return w;
 }
 

@@ -4,12 +4,13 @@
 // transaction and assigns head+1, head+2 ...; the head row is advanced in the same commit. So
 // positions follow commit order without gaps, and writers in several processes or nodes are
 // serialized by the database, not by a lock file. A stale writer cannot overwrite (UNIQUE
-// (stream_id, version)) nor leave a gap: rxp_streams(stream_id, version) only advances from
-// version first-1, and the head only from position first-1, checked in the same statement.
+// (stream_id, version)) nor leave a gap: the statement that inserts checks that each
+// stream's first new version has its predecessor stored, and advances the head only from
+// position first-1; a failed check raises, so nothing of the batch stays.
 //
 // Inserts are buffered in the WriteTxn and sent at commit (or before a read that needs them)
-// as ONE multi-row INSERT ... SELECT FROM unnest(binary arrays). Commits are durable
-// (synchronous_commit = on).
+// as ONE multi-row INSERT ... SELECT FROM unnest(binary arrays), pipelined with the COMMIT:
+// one round trip. Commits are durable (synchronous_commit = on).
 //
 // Connection loss during COMMIT: the outcome is unknown, so the store reconnects and looks
 // the transaction's first event (or first DEK) up by key and hash; commit() then returns ok

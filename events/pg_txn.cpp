@@ -9,9 +9,11 @@ using pg::Res;
 
 namespace {
 
-// One statement for the whole buffer. The counts it returns let the caller check that every
-// DEK and event went in, that each stream advanced from exactly first-1 (no gap, no stale
-// writer) and that the head advanced from exactly the position this transaction began at.
+// One statement for the whole buffer. rxp_check raises unless every DEK and event went in,
+// each stream's first new version follows a stored one (no gap; a stale writer's duplicate
+// version already fails the unique key) and the head advanced from exactly the position this
+// transaction saw. Rows inserted by this very statement are not visible to its reads, so
+// the predecessor check sees only earlier statements and transactions, as it should.
 constexpr const char* kFlushSql = R"sql(
 WITH d AS (
   INSERT INTO rxp_deks (dek_id, stream_id, version, kek_id, wrapped, created_at)
@@ -21,16 +23,13 @@ e AS (
   INSERT INTO rxp_events (position, stream_id, version, header, payload, hash)
   SELECT * FROM unnest($7::int8[], $8::text[], $9::int8[], $10::bytea[], $11::bytea[], $12::bytea[])
   RETURNING 1),
-u AS (SELECT * FROM unnest($13::text[], $14::int8[], $15::int8[]) AS u (s, f, l)),
-su AS (
-  UPDATE rxp_streams st SET version = u.l FROM u
-  WHERE st.stream_id = u.s AND st.version = u.f - 1 RETURNING 1),
-si AS (
-  INSERT INTO rxp_streams (stream_id, version) SELECT s, l FROM u WHERE f = 1
-  ON CONFLICT DO NOTHING RETURNING 1),
-h AS (UPDATE rxp_head SET position = $17 WHERE id = 1 AND position = $16 RETURNING 1)
-SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM e),
-       (SELECT count(*) FROM su) + (SELECT count(*) FROM si), (SELECT count(*) FROM h)
+u AS (SELECT * FROM unnest($13::text[], $14::int8[]) AS u (s, f)),
+h AS (UPDATE rxp_head SET position = $16 WHERE id = 1 AND position = $15 RETURNING 1)
+SELECT rxp_check((SELECT count(*) FROM d) = cardinality($1::text[]) AND
+                 (SELECT count(*) FROM e) = cardinality($7::int8[]), 'fewer rows stored than sent'),
+       rxp_check((SELECT count(*) FROM u JOIN rxp_events p ON p.stream_id = u.s AND p.version = u.f - 1) =
+                 (SELECT count(*) FROM u WHERE u.f > 1), 'a stream would have a gap'),
+       rxp_check((SELECT count(*) FROM h) = 1, 'the head moved under a stale writer')
 )sql";
 
 constexpr const char* kDekColumns = "dek_id, stream_id, version, kek_id, wrapped, created_at";
@@ -68,12 +67,17 @@ Result<StreamHead> PgTxn::stream_head(const std::string& stream_id) {
 Result<StreamHead> PgTxn::read_head(const std::string& stream_id) {
   Params p;
   p.text(stream_id);
+  // The stream's current DEK comes along: the append that asks for a head asks for the DEK
+  // next, and a stream seen for the first time would otherwise cost two round trips.
   auto r = store_.wconn_.query(
-      "SELECT e.version, e.hash, EXISTS (SELECT 1 FROM rxp_shredded WHERE stream_id = $1) FROM (SELECT 1) one "
+      "SELECT e.version, e.hash, EXISTS (SELECT 1 FROM rxp_shredded WHERE stream_id = $1), "
+      "k.dek_id, k.stream_id, k.version, k.kek_id, k.wrapped, k.created_at FROM (SELECT 1) one "
       "LEFT JOIN LATERAL (SELECT version, hash FROM rxp_events WHERE stream_id = $1 "
-      "ORDER BY version DESC LIMIT 1) e ON true",
+      "ORDER BY version DESC LIMIT 1) e ON true "
+      "LEFT JOIN LATERAL (SELECT * FROM rxp_deks WHERE stream_id = $1 ORDER BY version DESC LIMIT 1) k ON true",
       p, "cannot read a stream head");
   if (!r) return r.status();
+  known_deks_[stream_id] = r->null(0, 3) ? std::optional<WrappedDek>() : std::optional<WrappedDek>(dek_of(*r, 0, 3));
   StreamHead head;
   head.shredded = r->boolean(0, 2);
   if (r->null(0, 0)) return head;
@@ -111,9 +115,7 @@ Status PgTxn::insert_event(const RawEvent& e) {
   return Status::ok();
 }
 
-Status PgTxn::flush() {
-  if (e_pos_.empty() && deks_.empty()) return Status::ok();
-  Params p;
+void PgTxn::flush_params(Params& p) {
   std::vector<std::string> d_id, d_stream, d_kek;
   std::vector<int64_t> d_ver, d_at;
   std::vector<Bytes> d_wrapped;
@@ -137,26 +139,16 @@ Status PgTxn::flush() {
   p.bytes_array(e_header_);
   p.bytes_array(e_payload_);
   p.bytes_array(e_hash_);
-  std::vector<int64_t> first, last;
-  for (const auto& s : range_order_) {
-    first.push_back(static_cast<int64_t>(ranges_[s].first));
-    last.push_back(static_cast<int64_t>(ranges_[s].second));
-  }
+  std::vector<int64_t> first;
+  for (const auto& s : range_order_) first.push_back(static_cast<int64_t>(ranges_[s].first));
   p.text_array(range_order_);
   p.i64_array(first);
-  p.i64_array(last);
-  uint64_t new_head = next_position_ - 1;
   p.i64(static_cast<int64_t>(flushed_head_));
-  p.i64(static_cast<int64_t>(new_head));
-  auto r = store_.wconn_.query(kFlushSql, p, "cannot append");
-  if (!r) return not_written(r.status());
-  if (r->i64(0, 0) != static_cast<int64_t>(deks_.size()) || r->i64(0, 1) != static_cast<int64_t>(e_pos_.size()))
-    return Status(ErrorCode::kIo, "append failed, nothing was written: the database stored fewer rows than sent");
-  if (r->i64(0, 2) != static_cast<int64_t>(range_order_.size()))
-    return Status(ErrorCode::kConflict, "append failed, nothing was written: a stream moved under a stale writer");
-  if (r->i64(0, 3) != 1)
-    return Status(ErrorCode::kConflict, "append failed, nothing was written: the head moved under a stale writer");
-  flushed_head_ = new_head;
+  p.i64(static_cast<int64_t>(next_position_ - 1));
+}
+
+void PgTxn::clear_buffer() {
+  flushed_head_ = next_position_ - 1;
   e_pos_.clear();
   e_ver_.clear();
   e_stream_.clear();
@@ -166,6 +158,15 @@ Status PgTxn::flush() {
   deks_.clear();
   range_order_.clear();
   ranges_.clear();
+}
+
+Status PgTxn::flush() {
+  if (buffer_empty()) return Status::ok();
+  Params p;
+  flush_params(p);
+  auto r = store_.wconn_.query(kFlushSql, p, "cannot append");
+  if (!r) return not_written(r.status());
+  clear_buffer();
   return Status::ok();
 }
 
@@ -174,6 +175,7 @@ Result<std::optional<WrappedDek>> PgTxn::current_dek(const std::string& stream_i
   for (const auto& d : deks_)
     if (d.stream_id == stream_id && (best == nullptr || d.version > best->version)) best = &d;
   if (best != nullptr) return std::optional<WrappedDek>(*best);
+  if (auto it = known_deks_.find(stream_id); it != known_deks_.end()) return it->second;
   Params p;
   p.text(stream_id);
   std::string sql = "SELECT ";
@@ -205,6 +207,7 @@ Result<std::vector<WrappedDek>> PgTxn::all_deks() {
 
 Status PgTxn::update_wrapped_dek(const WrappedDek& dek) {
   RXP_RETURN_IF_ERROR(flush());
+  known_deks_.clear();
   Params p;
   p.text(dek.dek_id);
   p.text(dek.kek_id);
@@ -216,6 +219,7 @@ Status PgTxn::update_wrapped_dek(const WrappedDek& dek) {
 
 Status PgTxn::shred_stream(const std::string& stream_id, int64_t at_us) {
   RXP_RETURN_IF_ERROR(flush());
+  known_deks_.erase(stream_id);
   Params p;
   p.text(stream_id);
   p.i64(at_us);
@@ -233,32 +237,34 @@ Status PgTxn::shred_stream(const std::string& stream_id, int64_t at_us) {
 }
 
 Status PgTxn::commit() {
-  if (hook("before_flush")) store_.wconn_.cut();
-  RXP_RETURN_IF_ERROR(flush());
-  if (hook("before_commit")) store_.wconn_.cut();
-  // The generation bump and COMMIT travel in one round trip.
-  PGconn* c = store_.wconn_.raw();
-  Status st;
-  if (PQsendQuery(c, "UPDATE rxp_head SET generation = generation + 1 WHERE id = 1; COMMIT") == 0) {
-    st = Status(ErrorCode::kIo, "commit: " + pg::one_line(PQerrorMessage(c)));
-  } else {
-    if (hook("after_commit_sent")) store_.wconn_.cut();
-    while (PGresult* r = PQgetResult(c)) {
-      Status one = store_.wconn_.check(r, "commit");
-      PQclear(r);
-      if (st && !one) st = one;
-    }
+  bool cut = hook("before_flush");
+  cut = hook("before_commit") || cut;
+  if (cut) store_.wconn_.cut();
+  // The buffer, the generation bump and COMMIT travel in one round trip. A failed step makes
+  // the server skip the rest, so a refused insert never commits.
+  Params p;
+  std::vector<pg::PgConn::Step> steps;
+  if (!buffer_empty()) {
+    flush_params(p);
+    steps.push_back({kFlushSql, &p});
   }
+  steps.push_back({"UPDATE rxp_head SET generation = generation + 1 WHERE id = 1", nullptr});
+  steps.push_back({"COMMIT", nullptr});
+  Status st = store_.wconn_.pipeline(steps, "commit", [&] {
+    if (hook("after_commit_sent")) store_.wconn_.cut();
+  });
   if (st) {
+    clear_buffer();
     done_ = true;
     for (auto& [stream, head] : pending_heads_) store_.heads_[stream] = head;
     store_.known_generation_ = generation_ + 1;
     if (flushed_head_ > head_at_begin_) store_.notify_committed(flushed_head_);
     return st;
   }
-  if (store_.wconn_.healthy()) return st;  // the server refused: rolled back by the destructor
+  if (store_.wconn_.healthy()) return not_written(st);  // the server refused: rolled back by the destructor
   done_ = true;
   store_.known_generation_ = std::numeric_limits<uint64_t>::max();
+  clear_buffer();
   Status resolved = resolve_lost_commit();
   if (resolved && flushed_head_ > head_at_begin_) store_.notify_committed(flushed_head_);
   return resolved;

@@ -19,7 +19,8 @@
 
 namespace rxp::events::pgstore {
 
-WrappedDek dek_of(const pg::Res& r, int row);
+// A DEK from columns first..first+5 (dek_id, stream_id, version, kek_id, wrapped, created_at).
+WrappedDek dek_of(const pg::Res& r, int row, int first = 0);
 
 class PgStore final : public EventStore {
  public:
@@ -80,6 +81,9 @@ class PgTxn final : public WriteTxn {
 
  private:
   Status flush();
+  void flush_params(pg::Params& p);
+  void clear_buffer();  // after the buffer reached the server (or is lost with the connection)
+  bool buffer_empty() const { return e_pos_.empty() && deks_.empty(); }
   bool hook(const char* point);
   // After the connection dropped during COMMIT: did the transaction land?
   Status resolve_lost_commit();
@@ -104,6 +108,8 @@ class PgTxn final : public WriteTxn {
 
   // Heads and shreds written by this transaction; merged into the store's cache on commit.
   std::unordered_map<std::string, StreamHead> pending_heads_;
+  // Current DEKs read along with stream heads in this transaction (none: the stream has none).
+  std::unordered_map<std::string, std::optional<WrappedDek>> known_deks_;
   // Evidence to look up when the outcome of COMMIT is unknown.
   std::optional<RawEvent> first_event_;
   std::optional<WrappedDek> first_dek_;
