@@ -181,7 +181,8 @@ Result<Res> PgConn::query(const char* sql, Params& p, const char* what) {
   return r;
 }
 
-Status PgConn::pipeline(const std::vector<Step>& steps, const char* what, const std::function<void()>& after_send) {
+Status PgConn::pipeline(const std::vector<Step>& steps, const char* what, const std::function<void()>& after_send,
+                        std::vector<Res>* results) {
   if (c_ == nullptr) return Status(ErrorCode::kIo, std::string(what) + ": not connected");
   auto lost = [&] {
     return Status(ErrorCode::kIo, std::string(what) + ": connection lost (" + one_line(PQerrorMessage(c_)) + ")");
@@ -206,7 +207,9 @@ Status PgConn::pipeline(const std::vector<Step>& steps, const char* what, const 
     PGresult* r = PQgetResult(c_);
     if (r == nullptr) break;
     Status st = check(r, what);
-    PQclear(r);
+    if (results != nullptr && st) results->emplace_back(r);
+    else PQclear(r);
+    if (results != nullptr && !st) results->emplace_back(nullptr);
     if (first && !st) first = st;
     while (PGresult* extra = PQgetResult(c_)) PQclear(extra);  // the NULL that ends a step
   }

@@ -94,7 +94,9 @@ class PgConn {
     const char* sql;
     Params* params;  // may be null
   };
-  Status pipeline(const std::vector<Step>& steps, const char* what, const std::function<void()>& after_send);
+  // With `results`, each step's result is kept there (an empty Res for a failed step).
+  Status pipeline(const std::vector<Step>& steps, const char* what, const std::function<void()>& after_send,
+                  std::vector<Res>* results = nullptr);
   PGconn* raw() { return c_; }
   // ok for a successful result; otherwise the error as a Status.
   Status check(PGresult* r, const char* what);

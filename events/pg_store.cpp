@@ -213,27 +213,8 @@ Status PgStore::check_schema() {
 Result<std::unique_ptr<WriteTxn>> PgStore::begin_write() {
   if (options_.read_only) return Status(ErrorCode::kInvalidArgument, "store opened read-only");
   std::unique_lock lock(wmu_);
-  const char* sql = "BEGIN; SELECT position, generation FROM rxp_head WHERE id = 1 FOR UPDATE";
   if (!wconn_.healthy()) RXP_RETURN_IF_ERROR(reconnect(wconn_));
-  auto r = wconn_.exec_rows(sql, "cannot begin a write");
-  if (!r && !wconn_.healthy()) {  // the server restarted since the last write
-    RXP_RETURN_IF_ERROR(reconnect(wconn_));
-    r = wconn_.exec_rows(sql, "cannot begin a write");
-  }
-  if (!r) {
-    if (wconn_.healthy()) (void)wconn_.exec("ROLLBACK", "rollback");  // BEGIN may have run
-    return r.status();
-  }
-  if (r->rows() != 1) {
-    (void)wconn_.exec("ROLLBACK", "rollback");
-    return Status(ErrorCode::kCorruption, "the PostgreSQL event store has no head row");
-  }
-  uint64_t head = std::strtoull(r->text(0, 0).c_str(), nullptr, 10);
-  uint64_t generation = std::strtoull(r->text(0, 1).c_str(), nullptr, 10);
-  // Another writer (process or node) committed since our last commit: our cached stream
-  // heads may be stale.
-  if (generation != known_generation_) heads_.clear();
-  return std::unique_ptr<WriteTxn>(new PgTxn(*this, std::move(lock), head, generation));
+  return std::unique_ptr<WriteTxn>(new PgTxn(*this, std::move(lock)));
 }
 
 Result<std::vector<RawEvent>> PgStore::read_stream(const std::string& stream_id, uint64_t from_version, size_t max) {

@@ -1,7 +1,10 @@
 // The PostgreSQL event store (libpq). Same contract as every EventStore (event_store.hpp).
 //
-// Positions: begin_write locks the one-row rxp_head table (SELECT ... FOR UPDATE) for the
-// transaction and assigns head+1, head+2 ...; the head row is advanced in the same commit. So
+// Positions: a write transaction's first round trip (BEGIN, SELECT ... FOR UPDATE on the
+// one-row rxp_head table, and the heads of the streams the batch names, via prefetch_heads)
+// locks the head for the transaction, which assigns head+1, head+2 ...; the head row is
+// advanced in the same commit. Stream heads are cached while no other writer committed
+// (rxp_head.generation tells). So
 // positions follow commit order without gaps, and writers in several processes or nodes are
 // serialized by the database, not by a lock file. A stale writer cannot overwrite (UNIQUE
 // (stream_id, version)) nor leave a gap: the statement that inserts checks that each

@@ -40,12 +40,19 @@ Status not_written(const Status& st) {
 
 }  // namespace
 
-PgTxn::PgTxn(PgStore& store, std::unique_lock<std::mutex> lock, uint64_t head, uint64_t generation)
-    : store_(store), lock_(std::move(lock)), head_at_begin_(head), generation_(generation),
-      flushed_head_(head), next_position_(head + 1) {}
+// Heads of several streams under the head lock, each with its current DEK (the append that
+// asks for a head asks for the DEK next).
+constexpr const char* kHeadsSql =
+    "SELECT s.id, e.version, e.hash, EXISTS (SELECT 1 FROM rxp_shredded WHERE stream_id = s.id), "
+    "k.dek_id, k.stream_id, k.version, k.kek_id, k.wrapped, k.created_at FROM unnest($1::text[]) AS s (id) "
+    "LEFT JOIN LATERAL (SELECT version, hash FROM rxp_events WHERE stream_id = s.id "
+    "ORDER BY version DESC LIMIT 1) e ON true "
+    "LEFT JOIN LATERAL (SELECT * FROM rxp_deks WHERE stream_id = s.id ORDER BY version DESC LIMIT 1) k ON true";
+
+PgTxn::PgTxn(PgStore& store, std::unique_lock<std::mutex> lock) : store_(store), lock_(std::move(lock)) {}
 
 PgTxn::~PgTxn() {
-  if (!done_ && store_.wconn_.healthy()) (void)store_.wconn_.exec("ROLLBACK", "rollback");
+  if (started_ && !done_ && store_.wconn_.healthy()) (void)store_.wconn_.exec("ROLLBACK", "rollback");
   if (!done_) store_.known_generation_ = std::numeric_limits<uint64_t>::max();
 }
 
@@ -53,43 +60,84 @@ bool PgTxn::hook(const char* point) {
   return store_.options_.test_hook && store_.options_.test_hook(point, store_.wconn_.backend_pid());
 }
 
-Result<StreamHead> PgTxn::stream_head(const std::string& stream_id) {
-  if (auto it = pending_heads_.find(stream_id); it != pending_heads_.end()) return it->second;
-  if (auto it = store_.heads_.find(stream_id); it != store_.heads_.end()) return it->second;
-  auto head = read_head(stream_id);
-  if (head) {
-    if (store_.heads_.size() >= PgStore::kHeadCacheLimit) store_.heads_.clear();
-    store_.heads_[stream_id] = *head;  // read under the head lock: committed state
+Status PgTxn::start(const std::vector<std::string>& streams) {
+  if (started_) return Status::ok();
+  std::vector<std::string> want;
+  for (const auto& s : streams)
+    if (!store_.heads_.count(s) && std::find(want.begin(), want.end(), s) == want.end()) want.push_back(s);
+  Status st = try_start(want);
+  if (!st && !started_ && !store_.wconn_.healthy()) {  // the server restarted since the last write
+    RXP_RETURN_IF_ERROR(store_.reconnect(store_.wconn_));
+    st = try_start(want);
   }
-  return head;
+  return st;
 }
 
-Result<StreamHead> PgTxn::read_head(const std::string& stream_id) {
+Status PgTxn::try_start(const std::vector<std::string>& want) {
+  // BEGIN, the head lock and the heads this batch needs: one round trip.
   Params p;
-  p.text(stream_id);
-  // The stream's current DEK comes along: the append that asks for a head asks for the DEK
-  // next, and a stream seen for the first time would otherwise cost two round trips.
-  auto r = store_.wconn_.query(
-      "SELECT e.version, e.hash, EXISTS (SELECT 1 FROM rxp_shredded WHERE stream_id = $1), "
-      "k.dek_id, k.stream_id, k.version, k.kek_id, k.wrapped, k.created_at FROM (SELECT 1) one "
-      "LEFT JOIN LATERAL (SELECT version, hash FROM rxp_events WHERE stream_id = $1 "
-      "ORDER BY version DESC LIMIT 1) e ON true "
-      "LEFT JOIN LATERAL (SELECT * FROM rxp_deks WHERE stream_id = $1 ORDER BY version DESC LIMIT 1) k ON true",
-      p, "cannot read a stream head");
+  p.text_array(want);
+  std::vector<pg::PgConn::Step> steps = {{"BEGIN", nullptr},
+                                         {"SELECT position, generation FROM rxp_head WHERE id = 1 FOR UPDATE", nullptr}};
+  if (!want.empty()) steps.push_back({kHeadsSql, &p});
+  std::vector<Res> res;
+  Status st = store_.wconn_.pipeline(steps, "cannot begin a write", nullptr, &res);
+  if (st && res[1].rows() != 1) st = Status(ErrorCode::kCorruption, "the PostgreSQL event store has no head row");
+  if (!st) {
+    if (store_.wconn_.healthy()) (void)store_.wconn_.exec("ROLLBACK", "rollback");  // BEGIN may have run
+    return st;
+  }
+  started_ = true;
+  head_at_begin_ = static_cast<uint64_t>(res[1].i64(0, 0));
+  generation_ = static_cast<uint64_t>(res[1].i64(0, 1));
+  flushed_head_ = head_at_begin_;
+  next_position_ = head_at_begin_ + 1;
+  // Another writer (process or node) committed since our last commit: cached heads may be
+  // stale. (The heads read just now were read under the lock: they are current.)
+  if (generation_ != store_.known_generation_) store_.heads_.clear();
+  return want.empty() ? Status::ok() : take_heads(res[2]);
+}
+
+Status PgTxn::take_heads(const Res& r) {
+  if (store_.heads_.size() + static_cast<size_t>(r.rows()) >= PgStore::kHeadCacheLimit) store_.heads_.clear();
+  for (int i = 0; i < r.rows(); ++i) {
+    std::string id = r.text(i, 0);
+    known_deks_[id] = r.null(i, 4) ? std::optional<WrappedDek>() : std::optional<WrappedDek>(dek_of(r, i, 4));
+    StreamHead head;
+    head.shredded = r.boolean(i, 3);
+    if (!r.null(i, 1)) {
+      head.version = static_cast<uint64_t>(r.i64(i, 1));
+      Bytes h = r.bytes(i, 2);
+      if (h.size() != head.hash.size())
+        return Status(ErrorCode::kIntegrity, "stream " + id + " head has a malformed hash");
+      std::copy(h.begin(), h.end(), head.hash.begin());
+    }
+    store_.heads_[id] = head;  // read under the head lock: committed state
+  }
+  return Status::ok();
+}
+
+Status PgTxn::prefetch_heads(const std::vector<std::string>& stream_ids) { return start(stream_ids); }
+
+Result<uint64_t> PgTxn::last_position() {
+  RXP_RETURN_IF_ERROR(start({}));
+  return head_at_begin_;
+}
+
+Result<StreamHead> PgTxn::stream_head(const std::string& stream_id) {
+  RXP_RETURN_IF_ERROR(start({stream_id}));
+  if (auto it = pending_heads_.find(stream_id); it != pending_heads_.end()) return it->second;
+  if (auto it = store_.heads_.find(stream_id); it != store_.heads_.end()) return it->second;
+  Params p;
+  p.text_array({stream_id});
+  auto r = store_.wconn_.query(kHeadsSql, p, "cannot read a stream head");
   if (!r) return r.status();
-  known_deks_[stream_id] = r->null(0, 3) ? std::optional<WrappedDek>() : std::optional<WrappedDek>(dek_of(*r, 0, 3));
-  StreamHead head;
-  head.shredded = r->boolean(0, 2);
-  if (r->null(0, 0)) return head;
-  head.version = static_cast<uint64_t>(r->i64(0, 0));
-  Bytes h = r->bytes(0, 1);
-  if (h.size() != head.hash.size())
-    return Status(ErrorCode::kIntegrity, "stream " + stream_id + " head has a malformed hash");
-  std::copy(h.begin(), h.end(), head.hash.begin());
-  return head;
+  RXP_RETURN_IF_ERROR(take_heads(*r));
+  return store_.heads_[stream_id];
 }
 
 Status PgTxn::insert_event(const RawEvent& e) {
+  RXP_RETURN_IF_ERROR(start({}));
   if (e.position != next_position_)
     return Status(ErrorCode::kConflict, "position " + std::to_string(e.position) + " would leave a gap");
   auto [it, fresh] = ranges_.try_emplace(e.stream_id, e.version, e.version);
@@ -171,6 +219,7 @@ Status PgTxn::flush() {
 }
 
 Result<std::optional<WrappedDek>> PgTxn::current_dek(const std::string& stream_id) {
+  RXP_RETURN_IF_ERROR(start({}));
   const WrappedDek* best = nullptr;
   for (const auto& d : deks_)
     if (d.stream_id == stream_id && (best == nullptr || d.version > best->version)) best = &d;
@@ -188,12 +237,14 @@ Result<std::optional<WrappedDek>> PgTxn::current_dek(const std::string& stream_i
 }
 
 Status PgTxn::insert_dek(const WrappedDek& dek) {
+  RXP_RETURN_IF_ERROR(start({}));
   deks_.push_back(dek);
   if (!first_dek_) first_dek_ = dek;
   return Status::ok();
 }
 
 Result<std::vector<WrappedDek>> PgTxn::all_deks() {
+  RXP_RETURN_IF_ERROR(start({}));
   RXP_RETURN_IF_ERROR(flush());
   std::string sql = "SELECT ";
   sql += kDekColumns;
@@ -206,6 +257,7 @@ Result<std::vector<WrappedDek>> PgTxn::all_deks() {
 }
 
 Status PgTxn::update_wrapped_dek(const WrappedDek& dek) {
+  RXP_RETURN_IF_ERROR(start({}));
   RXP_RETURN_IF_ERROR(flush());
   known_deks_.clear();
   Params p;
@@ -218,6 +270,7 @@ Status PgTxn::update_wrapped_dek(const WrappedDek& dek) {
 }
 
 Status PgTxn::shred_stream(const std::string& stream_id, int64_t at_us) {
+  RXP_RETURN_IF_ERROR(start({}));
   RXP_RETURN_IF_ERROR(flush());
   known_deks_.erase(stream_id);
   Params p;
@@ -237,6 +290,7 @@ Status PgTxn::shred_stream(const std::string& stream_id, int64_t at_us) {
 }
 
 Status PgTxn::commit() {
+  RXP_RETURN_IF_ERROR(start({}));
   bool cut = hook("before_flush");
   cut = hook("before_commit") || cut;
   if (cut) store_.wconn_.cut();

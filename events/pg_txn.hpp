@@ -67,9 +67,12 @@ class PgStore final : public EventStore {
 
 class PgTxn final : public WriteTxn {
  public:
-  PgTxn(PgStore& store, std::unique_lock<std::mutex> lock, uint64_t head, uint64_t generation);
+  // The transaction starts lazily: prefetch_heads (or the first other call) sends BEGIN, the
+  // head lock and the wanted heads in one round trip.
+  PgTxn(PgStore& store, std::unique_lock<std::mutex> lock);
   ~PgTxn() override;
-  Result<uint64_t> last_position() override { return head_at_begin_; }
+  Status prefetch_heads(const std::vector<std::string>& stream_ids) override;
+  Result<uint64_t> last_position() override;
   Result<StreamHead> stream_head(const std::string& stream_id) override;
   Status insert_event(const RawEvent& e) override;
   Result<std::optional<WrappedDek>> current_dek(const std::string& stream_id) override;
@@ -87,15 +90,18 @@ class PgTxn final : public WriteTxn {
   bool hook(const char* point);
   // After the connection dropped during COMMIT: did the transaction land?
   Status resolve_lost_commit();
-  Result<StreamHead> read_head(const std::string& stream_id);
+  Status start(const std::vector<std::string>& streams);
+  Status try_start(const std::vector<std::string>& want);
+  Status take_heads(const pg::Res& r);  // into the store's head cache and known_deks_
 
   PgStore& store_;
   std::unique_lock<std::mutex> lock_;
+  bool started_ = false;
   bool done_ = false;
-  uint64_t head_at_begin_;
-  uint64_t generation_;
-  uint64_t flushed_head_;   // rxp_head.position inside this transaction after the last flush
-  uint64_t next_position_;  // the position the next insert_event must carry
+  uint64_t head_at_begin_ = 0;
+  uint64_t generation_ = 0;
+  uint64_t flushed_head_ = 0;   // rxp_head.position inside this transaction after the last flush
+  uint64_t next_position_ = 0;  // the position the next insert_event must carry
 
   // The buffer: columns of the events and DEKs not yet sent.
   std::vector<int64_t> e_pos_, e_ver_;
