@@ -291,4 +291,41 @@ BOOST_AUTO_TEST_CASE(two_writer_nodes_interleave_without_gaps_or_lost_updates) {
   BOOST_CHECK(verify_log(*a.log)->ok());
 }
 
+// Below EventLog: a writer holding stale versions (a bug, or another build) is refused by the
+// database itself; the refused transaction leaves nothing behind.
+BOOST_AUTO_TEST_CASE(the_database_refuses_a_stale_writers_overwrite_and_gap) {
+  PgLog t{PgOptions(shared_pg_server().fresh_database())};
+  BOOST_REQUIRE(t.log->append({"record/p1", 0, {make_pending(RecordViewed{"s", "p"}, testkit::test_principal()),
+                                                make_pending(RecordViewed{"s", "p"}, testkit::test_principal())}})
+                    .is_ok());
+  auto stored = t.store->read_stream("record/p1", 1, 10);
+  BOOST_REQUIRE(stored.is_ok() && stored->size() == 2);
+  auto attempt = [&](uint64_t version) {
+    auto txn = t.store->begin_write();
+    BOOST_REQUIRE(txn.is_ok());
+    BOOST_REQUIRE_EQUAL((*txn)->last_position().value(), 2u);
+    RawEvent e = stored->at(1);
+    e.position = 3;
+    e.version = version;
+    BOOST_REQUIRE((*txn)->insert_event(e).is_ok());  // buffered: the database decides at commit
+    return (*txn)->commit();
+  };
+  Status gap = attempt(5);
+  BOOST_CHECK(gap.code() == ErrorCode::kConflict);
+  BOOST_CHECK_MESSAGE(gap.message().find("nothing was written") != std::string::npos, gap.message());
+  Status overwrite = attempt(2);
+  BOOST_CHECK(overwrite.code() == ErrorCode::kConflict);
+  BOOST_CHECK_EQUAL(t.store->head_position().value(), 2u);
+  auto after = t.store->read_stream("record/p1", 1, 10);
+  BOOST_REQUIRE(after.is_ok() && after->size() == 2);
+  BOOST_CHECK(after->at(1).hash == stored->at(1).hash);
+  // A position that would leave a gap is refused before it is sent.
+  auto txn = t.store->begin_write();
+  BOOST_REQUIRE(txn.is_ok());
+  RawEvent e = stored->at(1);
+  e.position = 5;
+  e.version = 3;
+  BOOST_CHECK((*txn)->insert_event(e).code() == ErrorCode::kConflict);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
