@@ -81,9 +81,12 @@ journal_actor::behavior_type journal(journal_actor::stateful_pointer<JournalStat
       },
       [=](health_atom) -> StoreHealth {
         if (!self->state.last_store_failure.is_ok()) return StoreHealth{self->state.last_store_failure};
-        // BEGIN IMMEDIATE and a rollback: no page written, no fsync.
+        // BEGIN IMMEDIATE (PostgreSQL: BEGIN and the head lock, taken by the first call) and a
+        // rollback: nothing written, no fsync.
         auto txn = self->state.log->store().begin_write();
-        return StoreHealth{txn ? Status::ok() : txn.status()};
+        if (!txn) return StoreHealth{txn.status()};
+        auto head = (*txn)->last_position();
+        return StoreHealth{head ? Status::ok() : head.status()};
       },
   };
 }

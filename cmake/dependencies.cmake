@@ -17,3 +17,6 @@ find_library(CAF_CORE_LIB caf_core REQUIRED)
 add_library(CAF::core UNKNOWN IMPORTED)
 set_target_properties(CAF::core PROPERTIES IMPORTED_LOCATION "${CAF_CORE_LIB}"
   INTERFACE_INCLUDE_DIRECTORIES "${CAF_INCLUDE_DIR}" INTERFACE_LINK_LIBRARIES Threads::Threads)
+
+# libpq 15: the PostgreSQL event store (events/pg_store.*).
+pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq>=15)

@@ -228,6 +228,10 @@ std::vector<Result<AppendResult>> EventLog::append_batch(
   };
   auto txn = store_.begin_write();
   if (!txn) return fail_all(txn.status());
+  std::vector<std::string> streams;
+  for (size_t i = 0; i < requests.size(); ++i)
+    if (valid[i]) streams.push_back(requests[i].stream_id);
+  if (Status st = (*txn)->prefetch_heads(streams); !st) return fail_all(st);
   auto last = (*txn)->last_position();
   if (!last) return fail_all(last.status());
   uint64_t position = *last;

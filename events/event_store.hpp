@@ -80,6 +80,12 @@ class WriteTxn {
   // Destroys a stream's DEKs and snapshots and marks it shredded; its events stay for the chain.
   virtual Status shred_stream(const std::string& stream_id, int64_t at_us) = 0;
   virtual Status commit() = 0;
+  // A hint given right after begin_write: the streams this transaction will ask stream_head
+  // for. A networked store may read them all in one round trip; the default does nothing.
+  virtual Status prefetch_heads(const std::vector<std::string>& stream_ids) {
+    (void)stream_ids;
+    return Status::ok();
+  }
 };
 
 class EventStore {

@@ -9,6 +9,7 @@ packages=(
   libnats-dev nats-server  # SIEM export to a NATS subject; its integration test runs a server
   curl jq  # the login example the run command prints
   clang libclang-rt-14-dev  # clang++ and libFuzzer for the WebAuthn parser fuzz test
+  libpq-dev postgresql  # the PostgreSQL event store; its tests start throw-away servers (pgcrypto: bench)
 )
 missing=()
 for p in "${packages[@]}"; do

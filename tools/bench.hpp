@@ -15,6 +15,7 @@ struct BenchAppendOptions {
   size_t batch = 256;     // events per durable transaction, for both the real path and baseline
   size_t streams = 1000;
   bool json = false;
+  std::string pg;  // PostgreSQL URL: bench the PostgreSQL store and PostgreSQL baselines
 };
 
 struct BenchReplayOptions {
@@ -35,6 +36,7 @@ struct BenchRecordReadOptions {
 };
 
 int run_bench_append(const BenchAppendOptions& o);
+int run_bench_append_pg(const BenchAppendOptions& o);  // bench_append_pg.cpp
 int run_bench_record_read(const BenchRecordReadOptions& o);
 int run_bench_replay(const BenchReplayOptions& o);
 

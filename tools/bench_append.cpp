@@ -36,6 +36,7 @@ Status ensure_initialised(const std::string& data) {
 }
 
 int run_bench_append(const BenchAppendOptions& o) {
+  if (!o.pg.empty()) return run_bench_append_pg(o);
   if (std::filesystem::exists(db_path(o.data)))
     return report(Status(ErrorCode::kInvalidArgument,
                          "--data " + o.data + " already holds a store; bench append needs a new directory"));

@@ -32,7 +32,16 @@ struct OpenData {
   std::unique_ptr<events::EventLog> log;
 };
 
-Result<OpenData> open_data(const std::string& data_dir, bool read_only);
+// The one place that chooses the event store: PostgreSQL when `pg_url` is given (--pg URL),
+// else the SQLite file under the data directory. With --pg the data directory still holds
+// the key file, TLS material and read models; only the events, DEKs and snapshots live in
+// PostgreSQL. Connecting retries with backoff (RXPORTAL_PG_CONNECT_ATTEMPTS, default 5)
+// and then fails with a one-line reason.
+Result<std::unique_ptr<events::EventStore>> open_store(const std::string& data_dir, const std::string& pg_url,
+                                                       bool read_only, bool create);
+Result<OpenData> open_data(const std::string& data_dir, bool read_only, const std::string& pg_url = {});
+// Adds the --pg option to a subcommand.
+void add_pg_option(CLI::App& sub, std::string& pg_url);
 
 // Prints "rxportal: <message>" on stderr and returns the exit code for the status.
 int report(const Status& st);

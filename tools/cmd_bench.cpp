@@ -32,6 +32,8 @@ void add_bench(CLI::App& app, int& exit_code) {
   append->add_option("--batch", a->batch, "Events per durable transaction")->check(whole_number(100000));
   append->add_option("--streams", a->streams, "Distinct streams")->check(whole_number(10000000));
   append->add_flag("--json", a->json, "Print one JSON object");
+  append->add_option("--pg", a->pg, "PostgreSQL URL of an empty database: bench the PostgreSQL store against "
+                                    "raw inserts and a pgcrypto + audit-trigger table there");
   append->callback([a, &exit_code] { exit_code = run_bench_append(*a); });
 
   auto rr = std::make_shared<BenchRecordReadOptions>();

@@ -16,6 +16,7 @@ namespace {
 
 struct InitOptions {
   std::string data;
+  std::string pg;  // PostgreSQL URL; empty: the SQLite store under data
   bool demo = false;
 };
 
@@ -24,16 +25,25 @@ int run_init(const InitOptions& o) {
   std::filesystem::create_directories(o.data, ec);
   if (ec) return report(Status(ErrorCode::kIo, "cannot create " + o.data + ": " + ec.message()));
   ::chmod(o.data.c_str(), 0700);
-  if (std::filesystem::exists(key_path(o.data)) || std::filesystem::exists(db_path(o.data)))
+  if (std::filesystem::exists(key_path(o.data)) || (o.pg.empty() && std::filesystem::exists(db_path(o.data))))
     return report(Status(ErrorCode::kInvalidArgument,
                          "--data " + o.data + " already holds an rxportal store"));
+  // PostgreSQL first: a database that already holds events must not get a second key file.
+  Result<std::unique_ptr<events::EventStore>> store = Status(ErrorCode::kInternal, "not opened");
+  if (!o.pg.empty()) {
+    store = open_store(o.data, o.pg, false, true);
+    if (!store) return report(store.status());
+    auto head = (*store)->head_position();
+    if (!head) return report(head.status());
+    if (*head != 0)
+      return report(Status(ErrorCode::kInvalidArgument, "--pg database already holds an rxportal event store"));
+  }
   auto keys = events::KeyRing::create(key_path(o.data));
   if (!keys) return report(keys.status());
-  events::SqliteOptions so;
-  so.path = db_path(o.data);
-  so.create_if_missing = true;
-  auto store = events::open_sqlite_store(so);
-  if (!store) return report(store.status());
+  if (o.pg.empty()) {
+    store = open_store(o.data, o.pg, false, true);
+    if (!store) return report(store.status());
+  }
   // Accounts are made through the real actors, so they are ordinary events.
   std::string creds = o.data + (o.demo ? "/demo-credentials.json" : "/admin-credentials.json");
   {
@@ -69,6 +79,7 @@ void add_init(CLI::App& app, int& exit_code) {
   auto* sub = app.add_subcommand("init", "Create the key file and the embedded event store");
   sub->add_option("--data", o->data, "Data directory (created if missing)")->required();
   sub->add_flag("--demo", o->demo, "Create the demo population instead of only the first admin");
+  add_pg_option(*sub, o->pg);
   sub->callback([o, &exit_code] { exit_code = run_init(*o); });
 }
 

@@ -14,6 +14,7 @@ namespace {
 
 struct ReplayOptions {
   std::string data;
+  std::string pg;  // PostgreSQL URL; empty: the SQLite store under data
   std::string stream;
   std::string until;
   bool state = false;
@@ -52,7 +53,7 @@ int run_replay(const ReplayOptions& o) {
   if (o.state && !has_aggregate(o.stream))
     return report(Status(ErrorCode::kInvalidArgument,
                          "--state: only record/, user/ and session/ streams have an aggregate to fold"));
-  auto d = open_data(o.data, /*read_only=*/true);
+  auto d = open_data(o.data, /*read_only=*/true, o.pg);
   if (!d) return report(d.status());
   std::vector<events::RecordedEvent> folded;
   auto emit = [&](const std::vector<events::RecordedEvent>& page) {
@@ -96,6 +97,7 @@ void add_replay(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ReplayOptions>();
   auto* sub = app.add_subcommand("replay", "Print decrypted events as JSON lines");
   sub->add_option("--data", o->data, "Data directory")->required();
+  add_pg_option(*sub, o->pg);
   sub->add_option("--stream", o->stream, "Only this stream, e.g. record/<patient id>");
   sub->add_option("--until", o->until, "Only events that occurred at or before this RFC 3339 time");
   sub->add_flag("--state", o->state,

@@ -22,6 +22,7 @@ namespace {
 
 struct ServeOptions {
   std::string data;
+  std::string pg;  // PostgreSQL URL; empty: the SQLite store under data
   std::string listen = "127.0.0.1:8443";
   std::string cert, key;
   unsigned threads = 2;
@@ -75,7 +76,7 @@ int run_serve(const ServeOptions& o) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto data = open_data(o.data, false);
+  auto data = open_data(o.data, false, o.pg);
   if (!data) return report(data.status());
   // The checkpointer signs with it; key files from before checkpoints get one here.
   if (Status st = data->keys->ensure_signing_key(); !st) return report(st);
@@ -160,6 +161,7 @@ void add_serve(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ServeOptions>();
   auto* sub = app.add_subcommand("serve", "Run the HTTPS API over the data directory until SIGINT/SIGTERM");
   sub->add_option("--data", o->data, "Data directory (from rxportal init)")->required();
+  add_pg_option(*sub, o->pg);
   sub->add_option("--listen", o->listen, "Address and port, HOST:PORT (default 127.0.0.1:8443)");
   sub->add_option("--cert", o->cert, "PEM certificate chain (default: DIR/tls/server.crt, self-signed on first run)");
   sub->add_option("--key", o->key, "PEM private key for --cert (mode 0600)");

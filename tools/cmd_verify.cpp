@@ -27,14 +27,14 @@ Result<events::WitnessCheckpoint> read_witness(const std::string& path) {
   return w;
 }
 
-int run_verify(const std::string& data, const std::string& witness_path) {
+int run_verify(const std::string& data, const std::string& pg, const std::string& witness_path) {
   std::optional<events::WitnessCheckpoint> witness;
   if (!witness_path.empty()) {
     auto w = read_witness(witness_path);
     if (!w) return report(w.status());
     witness = *w;
   }
-  auto d = open_data(data, /*read_only=*/true);
+  auto d = open_data(data, /*read_only=*/true, pg);
   if (!d) return report(d.status());
   auto r = events::verify_log(*d->log);
   if (!r) return report(r.status());
@@ -70,10 +70,12 @@ int run_verify(const std::string& data, const std::string& witness_path) {
 void add_verify(CLI::App& app, int& exit_code) {
   auto data = std::make_shared<std::string>();
   auto witness = std::make_shared<std::string>();
+  auto pg = std::make_shared<std::string>();
   auto* sub = app.add_subcommand("verify", "Check every hash chain, ciphertext, payload and checkpoint");
   sub->add_option("--data", *data, "Data directory")->required();
+  add_pg_option(*sub, *pg);
   sub->add_option("--witness", *witness, "Checkpoint file from `checkpoint export` the log must extend");
-  sub->callback([data, witness, &exit_code] { exit_code = run_verify(*data, *witness); });
+  sub->callback([data, pg, witness, &exit_code] { exit_code = run_verify(*data, *pg, *witness); });
 }
 
 }  // namespace rxp::cli
