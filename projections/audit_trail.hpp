@@ -24,9 +24,9 @@ namespace rxp::projections {
 
 struct AuditQuery {
   std::string patient_id;  // empty: every patient's record and every denial stream
-  std::string actor_id;    // empty: anyone; else only events whose principal user is this id
   int64_t since_us = std::numeric_limits<int64_t>::min();
   int64_t until_us = std::numeric_limits<int64_t>::max();
+  std::string actor_id{};  // empty: anyone; else only events whose principal user is this id
 };
 
 // True for the streams an audit export covers: record/<id> and denials/<user>.
