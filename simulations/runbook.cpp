@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "events/checkpoint.hpp"
 #include "events/keyring.hpp"
 #include "events/verify.hpp"
 #include "projections/audit_trail.hpp"
@@ -80,24 +82,32 @@ Status export_evidence(Sim& sim, const std::string& stem, int64_t from_us, size_
     text += "\n";
   }
   count = trail->size();
-  r.detail = "signed checkpoint: not implemented (LEAD); " + std::to_string(count) +
-             " audit events exported (evidence file)";
+  r.detail = std::to_string(count) + " audit events exported (evidence file)";
   return write_private(stem + ".evidence.jsonl", text);
 }
 
-Notification notify(Sim& sim, int64_t discovered_us, const std::string& stem, Status& st) {
+Notification notify(Sim& sim, const std::optional<projections::BreachScope>& scope, int64_t discovered_us,
+                    const std::string& stem, Status& st) {
   Notification n;
   n.discovered_us = discovered_us;
   n.deadline_us = discovered_us + kNotificationUs;
   nlohmann::json letters = nlohmann::json::array();
-  for (const auto& [pid, e] : sim.truth.exposure) {
-    ++n.residents_by_state[e.state];
-    letters.push_back({{"patient_id", pid}, {"state", e.state}, {"sections", e.sections},
+  // Letters go to whom the computed scope names (what an incident team has), unsecured only;
+  // without a scope (no attacker principal) to the ground truth's exposure, which is empty.
+  auto letter = [&](const std::string& pid, const std::string& state, const auto& sections) {
+    ++n.residents_by_state[state];
+    letters.push_back({{"patient_id", pid}, {"state", state}, {"sections", sections},
                        {"due", format_rfc3339_us(n.deadline_us)}});
+  };
+  if (scope) {
+    for (const auto& p : scope->patients)
+      if (!p.secured) letter(p.patient_id, p.state, p.sections);
+  } else {
+    for (const auto& [pid, e] : sim.truth.exposure) letter(pid, e.state, e.sections);
   }
   n.letters = letters.size();
   for (const auto& [state, residents] : n.residents_by_state)
-    if (residents > kMediaNoticeResidents) n.states_needing_media_notice.push_back(state);
+    if (residents >= kMediaNoticeResidents) n.states_needing_media_notice.push_back(state);
   st = write_private(stem + ".letters.json", letters.dump(2) + "\n");
   return n;
 }
@@ -126,7 +136,13 @@ Status check_rotated_key(Sim& sim, const ScenarioRun& run, KeyCheck& k, StepResu
   return Status::ok();
 }
 
-Status recover(Sim& sim, ScenarioRun& run, RunbookResult& out, StepResult& r) {
+Result<events::VerifyReport> verify_quick(Sim& sim) {
+  events::VerifyOptions vo;
+  vo.threads = 2;
+  return events::verify_log(sim.log(), vo);
+}
+
+Status recover(Sim& sim, ScenarioRun& run, RunbookResult& out, const std::string& stem, StepResult& r) {
   if (run.info.name == "tamper" && run.tampered_position != 0) {
     RXP_RETURN_IF_ERROR(flip_payload_byte(sim.dir + "/events.db", run.tampered_position));  // restore
     r.detail = "the tampered event restored from backup; ";
@@ -147,13 +163,16 @@ Status recover(Sim& sim, ScenarioRun& run, RunbookResult& out, StepResult& r) {
     }
     r.detail = "victim's role granted back after the password reset; ";
   }
-  events::VerifyOptions vo;
-  vo.threads = 2;
-  auto v = events::verify_log(sim.log(), vo);
+  auto v = verify_quick(sim);
   if (!v) return v.status();
   out.verified_after_recovery = v->ok();
   r.detail += out.verified_after_recovery ? "the log verifies" : "the log does NOT verify: " + v->failure->reason;
-  return out.verified_after_recovery ? Status::ok() : Status(ErrorCode::kIntegrity, r.detail);
+  if (!out.verified_after_recovery) return Status(ErrorCode::kIntegrity, r.detail);
+  if (out.checkpoint_deferred) {
+    RXP_RETURN_IF_ERROR(preserve_signed_checkpoint(sim, stem));
+    r.detail += "; signed checkpoint written for a witness";
+  }
+  return Status::ok();
 }
 
 }  // namespace
@@ -167,19 +186,64 @@ Status write_private(const std::string& path, const std::string& text) {
 }
 
 Status preserve_signed_checkpoint(Sim& sim, const std::string& stem) {
-  // LEAD: wire signed checkpoint (sign the head position and hash; write stem + ".checkpoint")
-  (void)sim;
-  (void)stem;
-  return Status(ErrorCode::kInternal, "not implemented: signed checkpoint");
+  // Signs the Merkle root of the whole log (a LogCheckpointed event) and writes it, with the
+  // public key, where an outside witness keeps it: `rxportal verify --witness` later proves
+  // the log still extends it.
+  auto cp = events::create_checkpoint(sim.log(), sim.keys(), sim.clock);
+  if (!cp) return cp.status();
+  auto witness = events::export_checkpoint(sim.log(), sim.keys());
+  if (!witness) return witness.status();
+  return write_private(stem + ".checkpoint.json", events::witness_to_json(*witness) + "\n");
 }
 
-Status compute_scope(Sim& sim, const ScenarioRun& run, int64_t discovered_us, std::optional<bool>& exact) {
-  // LEAD: wire compute_breach_scope
-  (void)sim;
-  (void)run;
-  (void)discovered_us;
-  exact.reset();
-  return Status(ErrorCode::kInternal, "not implemented: breach scope");
+Status compute_scope(Sim& sim, const ScenarioRun& run, int64_t discovered_us, RunbookResult& out, StepResult& r) {
+  projections::BreachQuery q;
+  // From the first malicious action to now: containment has just run, and an attacker keeps
+  // going between detection and containment (a bulk export does).
+  q.from_us = sim.truth.first_us;
+  q.to_us = sim.clock.now_us();
+  q.discovered_us = discovered_us;
+  if (!sim.truth.attacker_user_id.empty()) {  // an insider: everything their account disclosed
+    q.by = projections::BreachQuery::By::kActor;
+    q.id = sim.truth.attacker_user_id;
+  } else if (!run.stolen_session_id.empty()) {  // a replayed token: what that session disclosed
+    q.by = projections::BreachQuery::By::kSession;
+    q.id = run.stolen_session_id;
+  } else if (!run.stolen_key_path.empty()) {  // a copied key file: the KEK it holds
+    q.by = projections::BreachQuery::By::kKey;
+    q.id = sim.keys().current_kek_id();
+  } else {
+    // The attacker never held a session (stuffing and bombing stopped at MFA; tampering
+    // discloses nothing): there is no principal to scope, and nothing was disclosed.
+    out.breach_scope_exact = sim.truth.exposure.empty();
+    r.detail = "no attacker session or key: nothing to scope";
+    return Status::ok();
+  }
+  q.to_us = std::max(q.to_us, q.from_us);
+  auto scope = projections::compute_breach_scope(sim.log(), q);
+  if (!scope) return scope.status();
+  size_t unsecured = 0;
+  for (const auto& p : scope->patients) unsecured += !p.secured;
+  if (q.by == projections::BreachQuery::By::kKey) {
+    // Everything under the copied KEK is exposed; the ground truth names no patients, so
+    // exactness is not defined here (reported as null).
+    out.breach_scope_exact.reset();
+  } else {
+    out.breach_scope_exact = matches_truth(sim.truth, scope->patients);
+  }
+  std::set<std::string> truth_ids, scope_ids;
+  for (const auto& [pid, e] : sim.truth.exposure) truth_ids.insert(pid);
+  for (const auto& p : scope->patients) scope_ids.insert(p.patient_id);
+  for (const auto& pid : scope_ids) out.scope_extra += !truth_ids.contains(pid);
+  for (const auto& pid : truth_ids) out.scope_missed += !scope_ids.contains(pid);
+  auto recorded = projections::record_breach_scope(sim.log(), *scope,
+                                                   events::Principal{sim.pop.people[sim.pop.admins[0]].user_id, "admin", ""});
+  if (!recorded) return recorded.status();
+  out.scope_json = projections::breach_scope_json(*scope).dump();
+  r.detail = std::string("by ") + projections::by_name(q.by) + ": " + std::to_string(scope->patients.size()) +
+             " patient(s), " + std::to_string(unsecured) + " unsecured; recorded as " + *recorded;
+  out.scope = std::move(*scope);
+  return Status::ok();
 }
 
 Result<RunbookResult> run_runbook(Sim& sim, ScenarioRun& run, const Detection& detection, const std::string& stem) {
@@ -187,27 +251,31 @@ Result<RunbookResult> run_runbook(Sim& sim, ScenarioRun& run, const Detection& d
   int64_t discovered = detection.detected_at_us.value_or(sim.clock.now_us());
   out.steps.push_back(timed(sim, "contain", [&](StepResult& r) { return contain(sim, run, r); }));
   out.steps.push_back(timed(sim, "preserve", [&](StepResult& r) {
-    Status signed_cp = preserve_signed_checkpoint(sim, stem);
     Status st = export_evidence(sim, stem, sim.truth.first_us, out.evidence_events, r);
-    if (st.is_ok() && !signed_cp.is_ok()) r.status = "partial";
-    return st;
+    if (!st.is_ok()) return st;
+    // Signing a log that does not verify would vouch for the tampering: then the checkpoint
+    // waits until recovery has restored a log that verifies.
+    auto v = verify_quick(sim);
+    if (!v) return v.status();
+    if (!v->ok()) {
+      out.checkpoint_deferred = true;
+      r.detail += "; the log does not verify (" + v->failure->reason + "): no checkpoint until recovered";
+      return Status::ok();
+    }
+    RXP_RETURN_IF_ERROR(preserve_signed_checkpoint(sim, stem));
+    r.detail += "; signed checkpoint of the whole log written for a witness";
+    return Status::ok();
   }));
   out.steps.push_back(timed(sim, "scope", [&](StepResult& r) {
-    Status st = compute_scope(sim, run, discovered, out.breach_scope_exact);
-    if (!st.is_ok()) {
-      r.status = "not_implemented";
-      r.detail = "breach scope not wired yet (LEAD); ground truth: " + std::to_string(sim.truth.exposure.size()) +
-                 " patient(s) exposed";
-    }
-    return Status::ok();
+    return compute_scope(sim, run, discovered, out, r);
   }));
   out.steps.push_back(timed(sim, "notify", [&](StepResult& r) {
     Status st;
-    out.notice = notify(sim, discovered, stem, st);
+    out.notice = notify(sim, out.scope, discovered, stem, st);
     r.detail = std::to_string(out.notice.letters) + " letter(s) due " + format_rfc3339_us(out.notice.deadline_us);
     return st;
   }));
-  out.steps.push_back(timed(sim, "recover", [&](StepResult& r) { return recover(sim, run, out, r); }));
+  out.steps.push_back(timed(sim, "recover", [&](StepResult& r) { return recover(sim, run, out, stem, r); }));
   return out;
 }
 

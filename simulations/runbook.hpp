@@ -3,13 +3,14 @@
 //   contain   an admin signs in and steps up (TOTP, the real actors), then locks the
 //             scenario's accounts (RevokeRole for each role: RoleRevoked, every session ends)
 //             and revokes the sessions of token victims (Revoke: SessionEnded) - all events
-//   preserve  signed checkpoint (LEAD-wired, see preserve_signed_checkpoint) and the event
+//   preserve  a signed Merkle checkpoint to <report stem>.checkpoint.json and the event
 //             export: the audit trail of the incident window as `rxportal audit --format json`
 //             lines (opaque ids and codes only) to <report stem>.evidence.jsonl, mode 0600
-//   scope     breach scope (LEAD-wired, see compute_scope); until then breach_scope_exact is
-//             null and the ground truth's exposure is reported in the BreachScope shape
+//   scope     breach scope (projections/breach_scope.hpp) by the insider's account, the
+//             replayed session or the copied KEK, from the first malicious action to containment;
+//             recorded as BreachScopeComputed; compared with the ground truth's exposure
 //   notify    letters and deadlines: one letter per exposed patient, due 60 days after
-//             discovery (HIPAA 45 CFR 164.404); states with more than 500 exposed residents
+//             discovery (HIPAA 45 CFR 164.404); states with 500 or more exposed residents
 //             also need media notice (164.406); letters to <report stem>.letters.json
 //   recover   by scenario: tamper restores the byte from the backup copy and verifies;
 //             key-compromise rotates the KEK (EventLog::rotate_kek, as `rxportal keys
@@ -25,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "projections/breach_scope.hpp"
 #include "simulations/metrics.hpp"
 
 namespace rxp::sim {
@@ -56,18 +58,28 @@ struct RunbookResult {
   size_t evidence_events = 0;
   KeyCheck key;
   bool verified_after_recovery = false;
-  std::optional<bool> breach_scope_exact;  // null in the report until compute_scope is wired
+  bool checkpoint_deferred = false;  // the log did not verify at preserve: signed after recovery
+  // True when the computed breach scope names exactly the ground truth's patients and sections;
+  // null for key compromise (everything under the key is exposed; no per-patient truth).
+  std::optional<bool> breach_scope_exact;
+  std::optional<projections::BreachScope> scope;  // absent when there was no principal to scope
+  std::string scope_json;                         // breach_scope_json(*scope), for the report
+  size_t scope_extra = 0, scope_missed = 0;       // patients named beyond / missing from the truth
 };
 
 // True when `patients` (anything with .patient_id and .sections, e.g. BreachScope::patients)
-// names exactly the ground truth's exposed patients, each with exactly its sections.
+// names exactly the ground truth's exposed patients, each with exactly its record sections.
 template <class Patients>
 bool matches_truth(const GroundTruth& truth, const Patients& patients) {
   if (patients.size() != truth.exposure.size()) return false;
   for (const auto& p : patients) {
     auto it = truth.exposure.find(p.patient_id);
     if (it == truth.exposure.end()) return false;
-    if (std::set<std::string>(p.sections.begin(), p.sections.end()) != it->second.sections) return false;
+    // "access_grants" (a break-glass or care grant the actor wrote) discloses nothing of the
+    // patient's record, so the truth never names it.
+    std::set<std::string> disclosed(p.sections.begin(), p.sections.end());
+    disclosed.erase("access_grants");
+    if (disclosed != it->second.sections) return false;
   }
   return true;
 }
@@ -78,12 +90,8 @@ Status write_private(const std::string& path, const std::string& text);
 // `stem`: the report path without its extension; evidence and letters go next to it.
 Result<RunbookResult> run_runbook(Sim& sim, ScenarioRun& run, const Detection& detection, const std::string& stem);
 
-// LEAD: wire the signed checkpoint (other branch). Returns kInternal "not implemented" for now.
+// Signs a checkpoint of the whole log and writes it for an outside witness to
+// <stem>.checkpoint.json (the `rxportal checkpoint export` format).
 Status preserve_signed_checkpoint(Sim& sim, const std::string& stem);
-// LEAD: wire compute_breach_scope (projections/breach_scope.hpp, other branch): query
-// {by kActor sim.truth.attacker_user_id (insiders) or the victim's kSession, from_us =
-// sim.truth.first_us, to_us = discovered_us, discovered_us}, then
-// exact = matches_truth(sim.truth, scope->patients). Returns kInternal "not implemented" for now.
-Status compute_scope(Sim& sim, const ScenarioRun& run, int64_t discovered_us, std::optional<bool>& exact);
 
 }  // namespace rxp::sim

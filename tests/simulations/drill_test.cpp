@@ -79,7 +79,8 @@ BOOST_AUTO_TEST_CASE(every_scenario_catches_its_attacker_at_small_scale) {
                               "recall", "auc", "breach_scope_exact", "runbook"})
         BOOST_TEST(r.contains(key), key);
       BOOST_TEST(r["scenario"] == s.name);
-      BOOST_TEST(r["breach_scope_exact"].is_null());  // until the lead wires compute_breach_scope
+      // Key compromise has no per-patient truth (everything under the key is exposed): null.
+      BOOST_TEST(r["breach_scope_exact"].is_null() == (s.name == "key-compromise"));
       BOOST_TEST(r["attacker_caught"].get<bool>());
       BOOST_TEST(r["ground_truth"]["actions"].get<size_t>() > 0);
       BOOST_TEST(r["verified_after_recovery"].get<bool>());
@@ -97,7 +98,15 @@ BOOST_AUTO_TEST_CASE(every_scenario_catches_its_attacker_at_small_scale) {
       }
       if (s.name == "snoop-coworker" || s.name == "snoop-vip" || s.name == "bulk-export") {
         BOOST_TEST(!r["ground_truth"]["exposure"]["patients"].empty());
-        BOOST_TEST(r["notification"]["letters"] == r["ground_truth"]["exposure"]["patients"].size());
+        // The scope by the insider's account names every patient the truth names (and may add
+        // their legitimate views in the window); letters go to the scope's unsecured patients.
+        BOOST_TEST(r["breach_scope_vs_truth"]["missed_patients"] == 0);
+        BOOST_TEST(r["notification"]["letters"] == r["breach_scope"]["patients"].size());
+        BOOST_TEST(r["notification"]["letters"].get<size_t>() >= r["ground_truth"]["exposure"]["patients"].size());
+      }
+      if (s.name == "stolen-token" || s.name == "credential-stuffing" || s.name == "mfa-bombing" ||
+          s.name == "tamper") {
+        BOOST_TEST(r["breach_scope_exact"].get<bool>());
       }
       BOOST_TEST(std::filesystem::exists(dir.path() + "/report.html"));
       BOOST_TEST(std::filesystem::exists(dir.path() + "/report.evidence.jsonl"));
