@@ -2,6 +2,8 @@
 
 #include <string_view>
 
+#include "events/scan.hpp"
+
 namespace rxp::projections {
 namespace {
 
@@ -41,25 +43,17 @@ Result<std::vector<events::RecordedEvent>> read_audit_trail(events::EventLog& lo
   }
   // Every audited stream: headers are checked cheaply first, so events of other streams are
   // not decrypted; the ones kept are opened (hash-checked, authenticated, decoded) in full.
-  for (uint64_t from = 1;;) {
-    auto raws = log.store().read_all(from, kPage);
-    if (!raws) return raws.status();
-    for (size_t i = 0; i < raws->size(); ++i) {
-      const events::RawEvent& raw = (*raws)[i];
-      if (raw.position != from + i)
-        return Status(ErrorCode::kCorruption,
-                      "position " + std::to_string(from + i) + " is missing from the event log");
-      if (!is_audited_stream(raw.stream_id)) continue;
-      auto h = events::decode_header(raw.header_bytes);
-      if (!h) return h.status();
-      if (!in_window(q, h->occurred_at_us) || !by_actor(q, *h)) continue;
-      auto e = log.open(raw);
-      if (!e) return e.status();
-      out.push_back(std::move(e.value()));
-    }
-    if (raws->size() < kPage) break;
-    from = raws->back().position + 1;
-  }
+  Status st = events::scan_stored_events(log.store(), 0, [&](const events::RawEvent& raw) {
+    if (!is_audited_stream(raw.stream_id)) return Status::ok();
+    auto h = events::decode_header(raw.header_bytes);
+    if (!h) return h.status();
+    if (!in_window(q, h->occurred_at_us) || !by_actor(q, *h)) return Status::ok();
+    auto e = log.open(raw);
+    if (!e) return e.status();
+    out.push_back(std::move(e.value()));
+    return Status::ok();
+  });
+  if (!st) return st;
   return out;
 }
 

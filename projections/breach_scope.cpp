@@ -7,6 +7,7 @@
 
 #include "events/event_json.hpp"
 #include "events/keyring.hpp"
+#include "events/scan.hpp"
 #include "infra/clock.hpp"
 
 namespace rxp::projections {
@@ -190,26 +191,17 @@ Result<BreachScope> compute_breach_scope(events::EventLog& log, const BreachQuer
   if (q.id.empty() || !events::is_opaque_id(q.id, false))
     return Status(ErrorCode::kInvalidArgument, "the breach id must be an opaque id");
   if (q.to_us < q.from_us) return Status(ErrorCode::kInvalidArgument, "from is after to");
-  constexpr size_t kPage = 1024;
   std::vector<events::RecordedEvent> events;
   std::set<std::string> key_ids;
-  for (uint64_t from = 1;;) {
-    auto raws = log.store().read_all(from, kPage);
-    if (!raws) return raws.status();
-    for (size_t i = 0; i < raws->size(); ++i) {
-      const events::RawEvent& raw = (*raws)[i];
-      if (raw.position != from + i)
-        return Status(ErrorCode::kCorruption,
-                      "position " + std::to_string(from + i) + " is missing from the event log");
-      if (!std::string_view(raw.stream_id).starts_with(kRecordPrefix)) continue;
-      auto e = log.open(raw);  // hash-checked, authenticated, decoded
-      if (!e) return e.status();
-      key_ids.insert(e->header.key_id);
-      events.push_back(std::move(e.value()));
-    }
-    if (raws->size() < kPage) break;
-    from = raws->back().position + 1;
-  }
+  Status scanned = events::scan_stored_events(log.store(), 0, [&](const events::RawEvent& raw) {
+    if (!std::string_view(raw.stream_id).starts_with(kRecordPrefix)) return Status::ok();
+    auto e = log.open(raw);  // hash-checked, authenticated, decoded
+    if (!e) return e.status();
+    key_ids.insert(e->header.key_id);
+    events.push_back(std::move(e.value()));
+    return Status::ok();
+  });
+  if (!scanned) return scanned;
   std::set<std::string> compromised;
   if (q.by == BreachQuery::By::kKey) {
     bool known = false;
