@@ -83,8 +83,18 @@ struct Detector {
   std::string patient() const { return stream_id_after(e.header.stream_id, "record/"); }
   std::string stream_user() const { return stream_id_after(e.header.stream_id, "user/"); }
 
+  // A VIP's record opened by staff outside its care team (break-glass, or a care relationship
+  // since ended). The care team's own views, and the patient's or proxy's, are care, not
+  // snooping: alerting on them buried the real snooping in drills (467 of 695 false alerts).
   void vip(const char* what) {
     if (!st.vip_patients.count(patient())) return;
+    const std::string& role = e.header.principal.role;
+    if (role == "patient" || role == "proxy") return;
+    auto team = st.vip_care_teams.find(patient());
+    if (team != st.vip_care_teams.end() && team->second.count(who())) {
+      grade(0.2);
+      return;
+    }
     grade(0.6);
     out.push_back(make("vip_record_access", "medium",
                          std::string("a flagged (VIP) record was ") + what + " by user " + who(), e, who(),
@@ -113,8 +123,16 @@ struct Detector {
     if (off_hours(now())) {
       u.night_views.emplace_back(now(), e.header.position);
       trim(u.night_views, now(), 8 * kHourUs);
-      progress(u.night_views.size(), cfg.off_hours_views, 0.7);
-      if (u.night_views.size() == cfg.off_hours_views)
+      // Night shifts are normal for those who work them: bulk night access is suspicious only
+      // from someone who worked fewer than two of the previous fourteen nights.
+      int64_t night = (now() - 6 * kHourUs) / (24 * kHourUs);
+      size_t worked = 0;
+      for (int64_t n : u.nights_worked) worked += n >= night - 14 && n < night;
+      u.nights_worked.insert(night);
+      while (u.nights_worked.size() > 15) u.nights_worked.erase(u.nights_worked.begin());
+      bool night_worker = worked >= 2;
+      progress(u.night_views.size(), cfg.off_hours_views, night_worker ? 0.35 : 0.7);
+      if (!night_worker && u.night_views.size() == cfg.off_hours_views)
         out.push_back(make("off_hours_bulk", "medium",
                            "user " + who() + " viewed " + std::to_string(cfg.off_hours_views) +
                                " record sections between 22:00 and 06:00 UTC",
@@ -200,6 +218,13 @@ struct Detector {
 
   void operator()(const events::RecordCreated& c) {
     if (c.vip) st.vip_patients.insert(patient());
+  }
+  void operator()(const events::CareRelationshipAdded& c) {
+    if (st.vip_patients.count(patient())) st.vip_care_teams[patient()].insert(c.clinician_id);
+  }
+  void operator()(const events::CareRelationshipEnded& c) {
+    auto team = st.vip_care_teams.find(patient());
+    if (team != st.vip_care_teams.end()) team->second.erase(c.clinician_id);
   }
   void operator()(const events::RecordViewed&) { on_view(); }
   void operator()(const events::RecordExported&) { on_export(); }

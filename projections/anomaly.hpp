@@ -66,12 +66,15 @@ struct UserActivity {
   std::deque<std::pair<int64_t, uint64_t>> denials, night_views, exports, failures;
   std::set<std::string> devices;
   bool volume_alerted_in_window = false;
+  std::set<int64_t> nights_worked;  // night indices (06:00-06:00 UTC days) with views, last 14
 };
 
 struct DetectorState {
   std::map<std::string, UserActivity> users;
   std::map<std::string, std::deque<std::pair<int64_t, uint64_t>>> source_failures;
   std::set<std::string> vip_patients;
+  // Care teams of VIP records only (bounded by the VIPs): their own clinicians' views are care.
+  std::map<std::string, std::set<std::string>> vip_care_teams;
   std::map<std::string, std::string> pending_login_device;  // login id -> device hash
 };
 

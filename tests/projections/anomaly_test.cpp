@@ -135,3 +135,40 @@ BOOST_AUTO_TEST_CASE(shredded_events_are_skipped) {
   r.header.position = 1;
   BOOST_CHECK(detect(st, r).empty());
 }
+
+// A VIP's own care team and the patient are care, not snooping; staff outside the team are
+// flagged, and so is a clinician whose relationship has ended.
+BOOST_AUTO_TEST_CASE(vip_rule_spares_the_care_team_and_flags_everyone_else) {
+  Feed f;
+  f.push("record/pt-vip", "adm", kMonday9, events::RecordCreated{"pt-vip", "1970-01-01", "MA", true});
+  f.push("record/pt-vip", "adm", kMonday9, events::CareRelationshipAdded{"doc-care", 0});
+  for (int i = 0; i < 5; ++i) f.view("doc-care", "pt-vip", kMonday9 + i * kMin);
+  BOOST_CHECK_EQUAL(f.count("vip_record_access"), 0u);
+  {
+    events::RecordedEvent r;
+    r.header.position = ++f.position;
+    r.header.stream_id = "record/pt-vip";
+    r.header.occurred_at_us = kMonday9 + 2 * kHour;
+    r.header.principal = {"pt-vip-user", "patient", "s-1"};
+    r.payload = events::RecordViewed{"medications", "self"};
+    BOOST_CHECK(detect(f.st, r).empty());
+  }
+  f.view("doc-other", "pt-vip", kMonday9 + 3 * kHour);
+  BOOST_CHECK_EQUAL(f.count("vip_record_access"), 1u);
+  f.push("record/pt-vip", "adm", kMonday9 + 4 * kHour, events::CareRelationshipEnded{"doc-care"});
+  f.view("doc-care", "pt-vip", kMonday9 + 5 * kHour);
+  BOOST_CHECK_EQUAL(f.count("vip_record_access"), 2u);
+}
+
+// Bulk night access is the alert only for someone who does not work nights: a clinician on
+// their third night shift in a row is not flagged, a day worker on their first night is.
+BOOST_AUTO_TEST_CASE(off_hours_rule_spares_night_shift_workers) {
+  Feed f;
+  int64_t night0 = kMonday9 + 14 * kHour;  // 23:00 UTC
+  for (int n = 0; n < 3; ++n)
+    for (int i = 0; i < 25; ++i)
+      f.view("night-nurse", "pt-" + std::to_string(i), night0 + n * 24 * kHour + i * kMin);
+  BOOST_CHECK_EQUAL(f.count("off_hours_bulk"), 2u);  // nights one and two: not yet their pattern
+  for (int i = 0; i < 25; ++i) f.view("day-doc", "pt-" + std::to_string(i), night0 + 2 * 24 * kHour + i * kMin);
+  BOOST_CHECK_EQUAL(f.count("off_hours_bulk"), 3u);
+}
