@@ -124,13 +124,14 @@ struct Detector {
       u.night_views.emplace_back(now(), e.header.position);
       trim(u.night_views, now(), 8 * kHourUs);
       // Night shifts are normal for those who work them: bulk night access is suspicious only
-      // from someone who worked fewer than two of the previous fourteen nights.
+      // from someone watched for three days or more (a learning period: the detector knows
+      // nobody's shifts at first) who worked fewer than two of the previous fourteen nights.
       int64_t night = (now() - 6 * kHourUs) / (24 * kHourUs);
       size_t worked = 0;
       for (int64_t n : u.nights_worked) worked += n >= night - 14 && n < night;
       u.nights_worked.insert(night);
       while (u.nights_worked.size() > 15) u.nights_worked.erase(u.nights_worked.begin());
-      bool night_worker = worked >= 2;
+      bool night_worker = worked >= 2 || now() - u.baseline_since_us < 3 * 24 * kHourUs;
       progress(u.night_views.size(), cfg.off_hours_views, night_worker ? 0.35 : 0.7);
       if (!night_worker && u.night_views.size() == cfg.off_hours_views)
         out.push_back(make("off_hours_bulk", "medium",
